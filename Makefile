@@ -1,0 +1,52 @@
+# fsmnb — every target sets up what it needs first; nothing is installed by hand.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+APT_STAMP := .venv/.apt
+
+.PHONY: setup demo test lint typecheck unit bench lab clean system
+
+## setup: create .venv, install fsmnb with its dev extras, and Debian packages when missing
+setup: $(STAMP)
+
+$(VENV)/bin/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml $(VENV)/bin/python
+	@bash scripts/system-deps.sh
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+## demo: run the example notebooks headless on the offline default model and print a summary
+demo: setup
+	$(BIN)/python -m fsmnb.demo
+
+lint: setup
+	$(BIN)/ruff check fsmnb tests bench
+	$(BIN)/ruff format --check fsmnb tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+## test: set up, then ruff, mypy on the core, and pytest (unit, integration, notebooks, browser)
+test: setup
+	$(BIN)/ruff check fsmnb tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+unit: setup
+	$(BIN)/python -m pytest -q tests/unit
+
+## bench: fsmnb side by side with its peers (installs the peers into .venv-bench)
+bench:
+	bash bench/run.sh
+
+## lab: open JupyterLab on the example notebooks
+lab: setup
+	$(BIN)/jupyter lab --allow-root notebooks
+
+clean:
+	rm -rf $(VENV) .venv-bench build .pytest_cache .mypy_cache .ruff_cache

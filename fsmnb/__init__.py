@@ -1,0 +1,76 @@
+"""fsmnb: AI workflows as finite state machines whose steps are declarative effects.
+
+Quick start::
+
+    from fsmnb import Workflow
+    from fsmnb.effects import call, emit, retry, sequence
+
+    wf = Workflow("order")
+
+    @wf.state(initial=True, on={"paid": "done", "declined": "done"})
+    async def payment(ctx):
+        ok = await ctx.run(call(charge_card, ctx.data["amount"]))
+        return "paid" if ok else "declined"
+
+    wf.final("done")
+    result = await wf.run(amount=42)          # in a notebook cell
+    result = wf.run_sync(amount=42)           # in a script
+
+In Jupyter, `%load_ext fsmnb` adds the `%%workflow`, `%workflow` and `%fsm` magics.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fsmnb import effects
+from fsmnb.effects import register_callable
+from fsmnb.engine import Manager, Run, TelemetryEvent, VirtualClock, bus, run_sync
+from fsmnb.errors import (
+    CancelledRun,
+    DefinitionError,
+    EffectError,
+    FsmnbError,
+    InputError,
+    RunError,
+    TransitionError,
+)
+from fsmnb.fsm import Machine
+from fsmnb.workflow import Event, Result, Workflow, final, pipeline, state, task
+
+__version__ = "0.1.0"
+
+__all__ = (
+    "CancelledRun",
+    "DefinitionError",
+    "EffectError",
+    "Event",
+    "FsmnbError",
+    "InputError",
+    "Machine",
+    "Manager",
+    "Result",
+    "Run",
+    "RunError",
+    "TelemetryEvent",
+    "TransitionError",
+    "VirtualClock",
+    "Workflow",
+    "__version__",
+    "bus",
+    "effects",
+    "final",
+    "load_ipython_extension",
+    "pipeline",
+    "register_callable",
+    "run_sync",
+    "state",
+    "task",
+)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext fsmnb`: register the `%%workflow`, `%workflow` and `%fsm` magics."""
+    from fsmnb.magics import load_ipython_extension as load
+
+    load(ipython)

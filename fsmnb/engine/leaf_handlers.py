@@ -1,0 +1,159 @@
+"""Handlers of the core leaf effects: calls, HTTP, time, logging, data, events, sub-workflows."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import TYPE_CHECKING, Any
+
+from fsmnb.effects.leaves import (
+    Call,
+    CallApi,
+    Delay,
+    Emit,
+    GetData,
+    InvokeFsm,
+    Log,
+    MergeData,
+    PutData,
+    SendEvent,
+    SpawnFsm,
+    UpdateData,
+)
+from fsmnb.effects.registry import resolve_callable
+from fsmnb.errors import EffectError, MissingExtraError, RunError
+from fsmnb.engine.handlers import Path, register_handler
+from fsmnb.workflow.events import Event
+
+if TYPE_CHECKING:
+    from fsmnb.engine.context import Context
+    from fsmnb.workflow.workflow import Workflow
+
+__all__ = ()
+
+
+@register_handler(Call)
+async def _call(effect: Call, ctx: Context, path: Path) -> Any:
+    fn = resolve_callable(effect.fn) if isinstance(effect.fn, str) else effect.fn
+    args = (ctx, *effect.args) if effect.pass_context else effect.args
+    result = fn(*args, **effect.kwargs)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+@register_handler(CallApi)
+async def _call_api(effect: CallApi, ctx: Context, path: Path) -> Any:
+    try:
+        import httpx
+    except ImportError:
+        raise MissingExtraError("The `call_api` effect", "http", "httpx") from None
+    async with httpx.AsyncClient(timeout=effect.timeout) as client:
+        response = await client.request(
+            effect.method,
+            effect.url,
+            json=effect.json,
+            params=dict(effect.params) or None,
+            headers=dict(effect.headers) or None,
+        )
+    if response.status_code >= 400:
+        raise EffectError(
+            f"`{effect.method} {effect.url}` answered HTTP {response.status_code}: "
+            f"{response.text[:200]}"
+        )
+    if "json" in response.headers.get("content-type", ""):
+        return response.json()
+    return response.text
+
+
+@register_handler(Delay)
+async def _delay(effect: Delay, ctx: Context, path: Path) -> None:
+    await ctx.clock.sleep(effect.seconds)
+
+
+@register_handler(Log)
+def _log(effect: Log, ctx: Context, path: Path) -> None:
+    ctx.instance._log(effect.level, effect.message)
+
+
+@register_handler(PutData)
+def _put(effect: PutData, ctx: Context, path: Path) -> Any:
+    ctx.data[effect.key] = effect.value
+    return effect.value
+
+
+@register_handler(GetData)
+def _get(effect: GetData, ctx: Context, path: Path) -> Any:
+    return ctx.data.get(effect.key, effect.default)
+
+
+@register_handler(MergeData)
+def _merge(effect: MergeData, ctx: Context, path: Path) -> Any:
+    ctx.data.update(effect.values)
+    return dict(effect.values)
+
+
+@register_handler(UpdateData)
+def _update(effect: UpdateData, ctx: Context, path: Path) -> Any:
+    fn = resolve_callable(effect.fn) if isinstance(effect.fn, str) else effect.fn
+    value = fn(ctx.data.get(effect.key, effect.default))
+    ctx.data[effect.key] = value
+    return value
+
+
+@register_handler(Emit)
+def _emit(effect: Emit, ctx: Context, path: Path) -> None:
+    ctx._emitted = Event(effect.event, effect.payload)
+
+
+def _workflow(ref: Any) -> Workflow:
+    from fsmnb.workflow.catalog import get_workflow
+    from fsmnb.workflow.workflow import Workflow
+
+    return ref if isinstance(ref, Workflow) else get_workflow(ref)
+
+
+@register_handler(InvokeFsm)
+async def _invoke(effect: InvokeFsm, ctx: Context, path: Path) -> Any:
+    from fsmnb.engine.run import start_run
+
+    child = start_run(
+        _workflow(effect.workflow),
+        dict(effect.data),
+        parent=ctx.instance.id,
+        tenant=ctx.instance.tenant,
+    )
+    try:
+        return await child.wait(until_idle=True)
+    except asyncio.CancelledError:
+        child.cancel("parent left the state")
+        raise
+
+
+@register_handler(SpawnFsm)
+def _spawn(effect: SpawnFsm, ctx: Context, path: Path) -> str:
+    from fsmnb.engine.run import start_run
+
+    child = start_run(
+        _workflow(effect.workflow),
+        dict(effect.data),
+        parent=ctx.instance.id,
+        tenant=ctx.instance.tenant,
+    )
+    _DETACHED.add(child)
+    child.subscribe(lambda e: _DETACHED.discard(child) if e.kind == "run_finished" else None)
+    return child.id
+
+
+#: Detached runs are kept alive until they end (the weak registry alone would drop them).
+_DETACHED: set[Any] = set()
+
+
+@register_handler(SendEvent)
+def _send(effect: SendEvent, ctx: Context, path: Path) -> str:
+    from fsmnb.engine.run import live_run
+
+    target = live_run(effect.run_id)
+    if target is None or target.tenant != ctx.instance.tenant:
+        raise RunError(f"No live run `{effect.run_id}` to send `{effect.event}` to.")
+    return target.send(effect.event, **effect.payload)

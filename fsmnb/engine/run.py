@@ -1,0 +1,505 @@
+"""`Run`: one instance of a workflow on the running event loop.
+
+A run owns at most one task, and only while it has code to run: a run that
+waits for an external event is a compact record with no task, which is what
+lets a `Manager` hold many thousands of idle instances. `send()` either moves
+an idle run at once (when the states involved run no code) or hands the event
+to the run's task; an event that arrives while a state's action is still
+running preempts it: the action and every effect it started are cancelled and
+the run leaves the state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable, Generator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from fsmnb.errors import CancelledRun, FsmnbError, RunError, TransitionError
+from fsmnb.engine.acting import act, hook
+from fsmnb.engine.clock import Clock, LoopClock
+from fsmnb.engine.context import Context
+from fsmnb.engine.telemetry import TelemetryEvent, bus
+from fsmnb.workflow.events import Event, Result
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from fsmnb.engine.journal import Store
+    from fsmnb.workflow.workflow import Workflow
+
+__all__ = ("Run", "live_run", "start_run")
+
+_IDLE, _SCHEDULED, _ACTING, _MOVING, _DONE = range(5)
+_EMPTY: Mapping[str, Any] = {}
+_DEFAULT_CLOCK = LoopClock()
+_LIVE: weakref.WeakValueDictionary[str, Run] = weakref.WeakValueDictionary()
+
+Listener = Callable[[TelemetryEvent], None]
+
+
+def new_run_id() -> str:
+    """A short random id, unique enough across processes sharing a store."""
+    return secrets.token_hex(6)
+
+
+def live_run(run_id: str) -> Run | None:
+    """The run with this id in this process, if it is still referenced."""
+    return _LIVE.get(run_id)
+
+
+class Run:
+    """One instance of a workflow; `await run` gives its `Result`.
+
+    Attributes:
+        id: the run id.
+        workflow: the `Workflow` it runs.
+        state: the current state.
+        data: the run's data.
+        status: ``running``, ``waiting`` (for an external event), ``done``,
+            ``failed`` or ``cancelled``.
+        tenant: the tenant that owns it.
+        parent: the id of the run that started it, if any.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_ctx",
+        "_done",
+        "_error",
+        "_journal",
+        "_listeners",
+        "_pending",
+        "_phase",
+        "_preempt",
+        "_replay",
+        "_sink",
+        "_task",
+        "_visit",
+        "data",
+        "id",
+        "parent",
+        "state",
+        "status",
+        "tenant",
+        "workflow",
+    )
+
+    def __init__(
+        self,
+        workflow: Workflow,
+        data: dict[str, Any],
+        *,
+        run_id: str | None = None,
+        tenant: str = "default",
+        parent: str | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.id = run_id or new_run_id()
+        self.workflow = workflow
+        self.state = workflow.initial or ""
+        self.data = data
+        self.status = "running"
+        self.tenant = tenant
+        self.parent = parent
+        self._ctx: Context | None = None
+        self._done: asyncio.Future[None] | None = None
+        self._error: BaseException | None = None
+        self._journal: list[tuple[Any, ...]] = []
+        self._listeners: tuple[Listener, ...] = ()
+        self._pending: deque[tuple[str, Mapping[str, Any], str]] | None = None
+        self._phase = _IDLE
+        self._preempt: tuple[str, Mapping[str, Any], str, str] | None = None
+        self._replay: dict[Any, Any] | None = None
+        self._sink: Callable[[str, tuple[Any, ...]], None] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._visit = 0
+        if store is not None:
+            store.attach(self)
+        self._record(("started", time.time(), workflow.name, dict(data), self.state))
+        _LIVE[self.id] = self
+
+    # -- public surface ------------------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        """Whether the run has ended (done, failed or cancelled)."""
+        return self._phase == _DONE
+
+    @property
+    def error(self) -> BaseException | None:
+        """The error that ended the run, if it failed."""
+        return self._error
+
+    @property
+    def allowed_events(self) -> tuple[str, ...]:
+        """The events the current state accepts (what `send` may send now)."""
+        if self._phase == _DONE:
+            return ()
+        return self.workflow.machine.events_from(self.state)
+
+    @property
+    def result(self) -> Result:
+        """The run's `Result` as of now (final once `done`)."""
+        return Result(
+            run_id=self.id,
+            workflow=self.workflow.name,
+            state=self.state,
+            status=self.status,
+            data=dict(self.data),
+        )
+
+    @property
+    def journal(self) -> list[tuple[Any, ...]]:
+        """A copy of the run's journal: one tuple per event, see `fsmnb.engine.journal`."""
+        return list(self._journal)
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per transition and per effect, with times (a pandas DataFrame)."""
+        from fsmnb.engine.history import history_frame
+
+        return history_frame(self._journal)
+
+    @property
+    def visits(self) -> dict[str, int]:
+        """How many times each state has been entered."""
+        from fsmnb.engine.history import visit_counts
+
+        return visit_counts(self._journal)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(TelemetryEvent)` for everything this run does; returns an unsubscriber."""
+        self._listeners = (*self._listeners, listener)
+
+        def unsubscribe() -> None:
+            self._listeners = tuple(x for x in self._listeners if x is not listener)
+
+        return unsubscribe
+
+    def send(self, event: str, /, **payload: Any) -> str:
+        """Send an external event; returns the state it leads to.
+
+        Raises:
+            TransitionError: the current state has no transition for `event`
+                (the message lists the events it accepts), or every guard refused.
+            RunError: the run has ended.
+        """
+        if self._phase == _DONE:
+            raise RunError(
+                f"Run `{self.id}` of `{self.workflow.name}` has ended ({self.status} in state "
+                f"`{self.state}`); it accepts no more events."
+            )
+        phase = self._phase
+        if phase == _MOVING:
+            # Between states inside the task (an async `on_exit` hook is running): queue
+            # it; it is checked against the next state and refusals are journaled.
+            if self._pending is None:
+                self._pending = deque()
+            self._pending.append((event, payload, "external"))
+            return self.state
+        target = self._resolve(event, payload)
+        if phase == _ACTING:
+            if self._preempt is None:
+                self._preempt = (event, payload, target, "external")
+                assert self._task is not None
+                self._task.cancel("fsmnb: preempted by an external event")
+            else:
+                if self._pending is None:
+                    self._pending = deque()
+                self._pending.append((event, payload, "external"))
+            return target
+        # Idle, or scheduled with the action not yet begun: move at once when no code must
+        # run on the way out; the task (started or already scheduled) runs the new state.
+        leaving = self.workflow.states[self.state]
+        if leaving.on_exit is not None:
+            if phase == _IDLE:
+                self._schedule(first=(event, payload, "external"))
+            else:
+                if self._pending is None:
+                    self._pending = deque()
+                self._pending.append((event, payload, "external"))
+            return target
+        self._apply(event, payload, target, "external")
+        entering = self.workflow.states[target]
+        if entering.is_passive:
+            if phase == _SCHEDULED and self._task is not None:
+                self._task.cancel()  # not begun yet: nothing of it has run
+                self._task = None
+            if entering.final:
+                self._finish("done")
+            else:
+                self._idle()
+        elif phase == _IDLE:
+            self._schedule()
+        return target
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        """Cancel the run: running effects are cancelled and compensations run."""
+        if self._phase == _DONE:
+            return
+        if self._task is not None and not self._task.done():
+            self._task.cancel(f"fsmnb: {reason}")
+        else:
+            self._finish("cancelled", CancelledRun(f"Run `{self.id}` was cancelled: {reason}."))
+
+    async def wait(self, *, until_idle: bool = False) -> Result:
+        """Wait for the run to end and return its `Result`.
+
+        Args:
+            until_idle: also return (with status ``waiting``) when the run stops
+                to wait for an external event.
+
+        Raises:
+            RunError: the run failed (the cause is chained).
+            CancelledRun: the run was cancelled.
+
+        Cancelling the waiter (e.g. Jupyter's interrupt on `await run`) cancels the run.
+        """
+        while not self.done and not (until_idle and self._phase == _IDLE):
+            if self._done is None:
+                self._done = asyncio.get_running_loop().create_future()
+            try:
+                await asyncio.shield(self._done)
+            except asyncio.CancelledError:
+                self.cancel("interrupted")
+                raise
+        return self._outcome()
+
+    def __await__(self) -> Generator[Any, None, Result]:
+        return self.wait().__await__()
+
+    # -- the driver ----------------------------------------------------------------------------
+
+    def _resolve(self, event: str, payload: Mapping[str, Any]) -> str:
+        machine = self.workflow.machine
+        edges = machine.candidates(self.state, event)
+        if not edges:
+            allowed = machine.events_from(self.state)
+            listed = ", ".join(f"`{e}`" for e in allowed) or "none (it waits for nothing)"
+            raise TransitionError(
+                f"State `{self.state}` of workflow `{self.workflow.name}` has no transition for "
+                f"event `{event}`. It accepts: {listed}.",
+                state=self.state,
+                event=event,
+                allowed=allowed,
+            )
+        for t in edges:
+            if t.guard is None:
+                return t.target
+            if self._guard(t.guard, event, payload):
+                return t.target
+        guards = ", ".join(f"`{t.guard}`" for t in edges if t.guard)
+        raise TransitionError(
+            f"Event `{event}` in state `{self.state}` of workflow `{self.workflow.name}` was "
+            f"refused by every guard ({guards}) and has no unguarded alternative.",
+            state=self.state,
+            event=event,
+            allowed=machine.events_from(self.state),
+        )
+
+    def _guard(self, name: str, event: str, payload: Mapping[str, Any]) -> bool:
+        view = Context(self, _DEFAULT_CLOCK)
+        view.event, view.payload = event, payload
+        return bool(self.workflow.guards[name](view))
+
+    def _apply(self, event: str, payload: Mapping[str, Any], target: str, origin: str) -> None:
+        source = self.state
+        self._visit += 1
+        self._record(("transition", time.time(), source, event, target, payload or None, origin))
+        self.state = target
+        ctx = self._ctx
+        if ctx is not None:
+            ctx.state, ctx.event, ctx.payload = target, event, payload
+        if bus.active or self._listeners:
+            self._publish(
+                TelemetryEvent(
+                    "transition",
+                    self.id,
+                    target,
+                    name=event,
+                    data={"source": source, "target": target, "payload": dict(payload)},
+                )
+            )
+
+    async def _move(self, event: str, payload: Mapping[str, Any], target: str, origin: str) -> None:
+        self._phase = _MOVING
+        leaving = self.workflow.states[self.state]
+        if leaving.on_exit is not None:
+            await hook(leaving.on_exit, self._context())
+        self._apply(event, payload, target, origin)
+
+    def _context(self) -> Context:
+        ctx = self._ctx
+        if ctx is None:
+            ctx = self._ctx = Context(self, _DEFAULT_CLOCK)
+        return ctx
+
+    def _schedule(self, first: tuple[str, Mapping[str, Any], str] | None = None) -> None:
+        if first is not None:
+            self._pending = deque([first, *(self._pending or ())])
+        self._phase = _SCHEDULED
+        self.status = "running"
+        self._task = asyncio.get_running_loop().create_task(self._drive(), name=f"fsmnb:{self.id}")
+
+    def _idle(self) -> None:
+        self._phase = _IDLE
+        self._task = None
+        self.status = "waiting"
+        if self._done is not None and not self._done.done():
+            self._done.set_result(None)
+            self._done = None
+
+    async def _drive(self) -> None:
+        states = self.workflow.states
+        ctx = self._context()
+        try:
+            while True:
+                pending = self._pending
+                if pending:
+                    event, payload, origin = pending.popleft()
+                    try:
+                        target = self._resolve(event, payload)
+                    except TransitionError as refused:
+                        self._record(("event_rejected", time.time(), self.state, event, str(refused)))
+                        self._log("warning", str(refused))
+                        continue
+                    await self._move(event, payload, target, origin)
+                    continue
+                sdef = states[self.state]
+                outcome: Event | None = None
+                if not sdef.is_passive:
+                    self._phase = _ACTING
+                    try:
+                        outcome = await act(sdef, ctx)
+                    except asyncio.CancelledError:
+                        preempt = self._preempt
+                        if preempt is None:
+                            raise
+                        self._preempt = None
+                        task = asyncio.current_task()
+                        if task is not None:
+                            task.uncancel()
+                        await self._move(*preempt)
+                        continue
+                    except Exception as exc:
+                        if sdef.final or "error" not in self.workflow.machine.events_from(
+                            self.state
+                        ):
+                            raise
+                        outcome = Event("error", {"error": str(exc), "type": type(exc).__name__})
+                    self._phase = _MOVING
+                if sdef.final:
+                    self._finish("done")
+                    return
+                if outcome is None:
+                    if self._pending:
+                        continue
+                    self._idle()
+                    return
+                target = self._resolve(outcome.name, outcome.payload)
+                await self._move(outcome.name, outcome.payload, target, "action")
+        except asyncio.CancelledError as cancelled:
+            self._finish("cancelled", CancelledRun(f"Run `{self.id}` was cancelled in state `{self.state}`."))
+            if not _is_ours(cancelled):
+                raise
+        except Exception as exc:
+            self._finish("failed", exc)
+
+    def _finish(self, status: str, error: BaseException | None = None) -> None:
+        if self._phase == _DONE:
+            return
+        self._phase = _DONE
+        self.status = status
+        self._task = None
+        if error is not None and status == "failed" and not isinstance(error, FsmnbError):
+            wrapped = RunError(
+                f"State `{self.state}` of workflow `{self.workflow.name}` raised "
+                f"{type(error).__name__}: {error}"
+            )
+            wrapped.__cause__ = error
+            error = wrapped
+        self._error = error
+        self._record(("finished", time.time(), status, self.state, str(error) if error else None))
+        if self._done is not None and not self._done.done():
+            self._done.set_result(None)
+        if bus.active or self._listeners:
+            self._publish(
+                TelemetryEvent(
+                    "run_finished", self.id, self.state, name=status,
+                    data={"error": str(error) if error else None},
+                )
+            )
+
+    def _outcome(self) -> Result:
+        if self.status == "failed" and self._error is not None:
+            raise self._error
+        if self.status == "cancelled":
+            raise self._error or CancelledRun(f"Run `{self.id}` was cancelled.")
+        return self.result
+
+    # -- journal and telemetry -----------------------------------------------------------------
+
+    def _record(self, entry: tuple[Any, ...]) -> None:
+        self._journal.append(entry)
+        if self._sink is not None:
+            self._sink(self.id, entry)
+
+    def _publish(self, event: TelemetryEvent) -> None:
+        if bus.active:
+            bus.publish(event)
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:
+                import logging
+
+                logging.getLogger("fsmnb").exception("run listener %r failed", listener)
+
+    def _log(self, level: str, message: str) -> None:
+        import logging
+
+        logging.getLogger("fsmnb").log(logging.getLevelName(level.upper()), "[%s] %s", self.id, message)
+        self._record(("log", time.time(), self.state, level, message))
+        if bus.active or self._listeners:
+            self._publish(TelemetryEvent("log", self.id, self.state, name=level, data={"message": message}))
+
+    # -- display -------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"<Run {self.id} of {self.workflow.name!r}: {self.status} in {self.state!r}>"
+
+
+def _is_ours(cancelled: asyncio.CancelledError) -> bool:
+    return bool(cancelled.args) and str(cancelled.args[0]).startswith("fsmnb:")
+
+
+def start_run(
+    workflow: Workflow,
+    data: dict[str, Any],
+    *,
+    run_id: str | None = None,
+    tenant: str = "default",
+    parent: str | None = None,
+    store: Store | None = None,
+    clock: Clock | None = None,
+) -> Run:
+    """Validate `workflow` and its input, then start a run on the running loop."""
+    workflow.check()
+    workflow.validate_input(data)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        raise RunError(
+            f"`{workflow.name}.start()` needs a running event loop (a notebook cell or an async "
+            f"function). In a script use `{workflow.name}.run_sync(...)`."
+        ) from None
+    run = Run(workflow, data, run_id=run_id, tenant=tenant, parent=parent, store=store)
+    if clock is not None:
+        run._ctx = Context(run, clock)
+    run._schedule()
+    return run

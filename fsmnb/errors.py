@@ -1,0 +1,186 @@
+"""Every exception fsmnb raises, in one hierarchy.
+
+```
+FsmnbError
+├─ DefinitionError (also TypeError)    a bad machine, workflow, spec or effect, found when it is built
+│  └─ SpecError                        a JSON/YAML spec (machine, workflow or effect tree) that does not validate
+├─ InputError (also ValueError)        a workflow validator rejected the data a run was started with
+├─ RunError (also RuntimeError)
+│  ├─ EffectError                      an effect failed; carries the effect's path; the cause chained with `from`
+│  │  ├─ MissingHandlerError           no handler is registered for this effect type
+│  │  └─ CircuitOpenError              a circuit breaker is open and refused the call
+│  ├─ TransitionError                  no transition for this event in this state; lists the allowed events
+│  ├─ RunNotFound (also LookupError)   no run with this id is visible to this tenant
+│  └─ CancelledRun                     the run was cancelled (by `run.cancel()`, an interrupt, or a timeout)
+├─ SerializationError (also TypeError) a value could not be journaled; names its type and the fix
+├─ ProviderError                       .provider .model .status .is_retryable
+├─ StructuredOutputError               the reply could not be validated after N attempts; carries every attempt
+└─ MissingExtraError (also ImportError) an optional dependency is not installed; names the extra
+```
+
+Setup errors (`DefinitionError`, a `TypeError`) are kept apart from run errors
+(`RunError`, a `RuntimeError`), so `except TypeError` around a definition never
+swallows a failure of a running workflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+__all__ = (
+    "CancelledRun",
+    "CircuitOpenError",
+    "DefinitionError",
+    "EffectError",
+    "FsmnbError",
+    "InputError",
+    "MissingExtraError",
+    "MissingHandlerError",
+    "ProviderError",
+    "RunError",
+    "RunNotFound",
+    "SerializationError",
+    "SpecError",
+    "StructuredOutputError",
+    "TransitionError",
+)
+
+
+class FsmnbError(Exception):
+    """Base class of every error fsmnb raises."""
+
+
+class DefinitionError(FsmnbError, TypeError):
+    """A machine, workflow, spec or effect is malformed; raised when it is built.
+
+    Attributes:
+        problems: one message per offender, each naming it and the fix.
+    """
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[str, ...] = tuple(problems) or (message,)
+
+    @classmethod
+    def collect(cls, subject: str, problems: Iterable[str]) -> DefinitionError:
+        """Build one error that lists every problem found in `subject`."""
+        found = list(problems)
+        if len(found) == 1:
+            return cls(f"{subject}: {found[0]}", found)
+        lines = "\n".join(f"  - {p}" for p in found)
+        return cls(f"{subject} has {len(found)} problems:\n{lines}", found)
+
+
+class SpecError(DefinitionError):
+    """A spec (machine, workflow or effect tree as JSON/YAML) failed validation."""
+
+
+class InputError(FsmnbError, ValueError):
+    """A workflow validator rejected the data a run was started with."""
+
+
+class RunError(FsmnbError, RuntimeError):
+    """A running workflow failed."""
+
+
+class EffectError(RunError):
+    """An effect failed while it was interpreted.
+
+    Attributes:
+        path: where the effect sits, e.g. ``payment/0/retry/attempt[2]/call(charge)``.
+        effect: the effect value that failed.
+    """
+
+    def __init__(self, message: str, *, path: str = "", effect: Any = None) -> None:
+        super().__init__(f"{message} (at `{path}`)" if path else message)
+        self.path = path
+        self.effect = effect
+
+
+class MissingHandlerError(EffectError):
+    """No handler is registered for an effect type (e.g. `call_llm` without `fsmnb.llm`)."""
+
+
+class CircuitOpenError(EffectError):
+    """A circuit breaker is open and refused to run its effect."""
+
+
+class TransitionError(RunError):
+    """An event that no transition of the current state accepts.
+
+    Attributes:
+        state: the current state.
+        event: the event that was refused.
+        allowed: the events the current state accepts.
+    """
+
+    def __init__(
+        self, message: str, *, state: str = "", event: str = "", allowed: Sequence[str] = ()
+    ) -> None:
+        super().__init__(message)
+        self.state = state
+        self.event = event
+        self.allowed = tuple(allowed)
+
+
+class RunNotFound(RunError, LookupError):
+    """No run with this id exists, or it belongs to another tenant (the two are not told apart)."""
+
+
+class CancelledRun(RunError):
+    """The run was cancelled before it reached a final state."""
+
+
+class SerializationError(FsmnbError, TypeError):
+    """A value could not be turned into JSON for the journal."""
+
+
+class ProviderError(FsmnbError):
+    """A model provider failed.
+
+    Attributes:
+        provider: e.g. ``openai``.
+        model: the model name.
+        status: the HTTP status when there was one.
+        is_retryable: whether retrying may help (429, 5xx, connection errors).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        model: str = "",
+        status: int | None = None,
+        is_retryable: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.model = model
+        self.status = status
+        self.is_retryable = is_retryable
+
+
+class StructuredOutputError(FsmnbError):
+    """A structured reply could not be validated after every attempt.
+
+    Attributes:
+        attempts: every attempt made, each with the raw reply and the validation error.
+    """
+
+    def __init__(self, message: str, *, attempts: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.attempts = tuple(attempts)
+
+
+class MissingExtraError(FsmnbError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        super().__init__(
+            f"{feature} needs the `{module}` package, which is not installed. "
+            f"Install it with: pip install 'fsmnb[{extra}]'"
+        )
+        self.extra = extra
+        self.module = module
