@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fsmnb.errors import FsmnbError, RunNotFound
-from fsmnb.engine.run import Run
+from fsmnb.engine.run import _SOURCES, Run
 from fsmnb.workflow.catalog import get_workflow
 from fsmnb.workflow.events import Result
 from fsmnb.workflow.workflow import Workflow
@@ -47,6 +47,7 @@ class Manager:
         self.store = store
         self._events = 0
         self._refused = 0
+        _SOURCES.add(self)
 
     # -- workflows -----------------------------------------------------------------------------
 

@@ -20,7 +20,9 @@ from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fsmnb.errors import CancelledRun, FsmnbError, RunError, TransitionError
-from fsmnb.engine.acting import act, hook
+from fsmnb.effects.base import Effect
+from fsmnb.engine.acting import act, hook, outcome_of
+from fsmnb.engine.handlers import interpret
 from fsmnb.engine.clock import Clock, LoopClock
 from fsmnb.engine.context import Context
 from fsmnb.engine.telemetry import TelemetryEvent, bus
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = ("Run", "live_run", "start_run")
 
 _IDLE, _SCHEDULED, _ACTING, _MOVING, _DONE = range(5)
+_now = time.time
 _EMPTY: Mapping[str, Any] = {}
 _DEFAULT_CLOCK = LoopClock()
 _LIVE: weakref.WeakValueDictionary[str, Run] = weakref.WeakValueDictionary()
@@ -47,9 +50,19 @@ def new_run_id() -> str:
     return secrets.token_hex(6)
 
 
+#: Managers register here so that `live_run` finds their instances too.
+_SOURCES: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def live_run(run_id: str) -> Run | None:
-    """The run with this id in this process, if it is still referenced."""
-    return _LIVE.get(run_id)
+    """The run with this id in this process (started with `start()` or held by a `Manager`)."""
+    run = _LIVE.get(run_id)
+    if run is None:
+        for source in _SOURCES:
+            run = source._runs.get(run_id)
+            if run is not None:
+                break
+    return run
 
 
 class Run:
@@ -120,8 +133,7 @@ class Run:
         self._visit = 0
         if store is not None:
             store.attach(self)
-        self._record(("started", time.time(), workflow.name, dict(data), self.state))
-        _LIVE[self.id] = self
+        self._record(("started", _now(), workflow.name, dict(data) if data else None, self.state))
 
     # -- public surface ------------------------------------------------------------------------
 
@@ -310,7 +322,10 @@ class Run:
     def _apply(self, event: str, payload: Mapping[str, Any], target: str, origin: str) -> None:
         source = self.state
         self._visit += 1
-        self._record(("transition", time.time(), source, event, target, payload or None, origin))
+        entry = ("transition", _now(), source, event, target, payload or None, origin)
+        self._journal.append(entry)
+        if self._sink is not None:
+            self._sink(self.id, entry)
         self.state = target
         ctx = self._ctx
         if ctx is not None:
@@ -356,6 +371,7 @@ class Run:
 
     async def _drive(self) -> None:
         states = self.workflow.states
+        direct = self.workflow.machine.direct
         ctx = self._context()
         try:
             while True:
@@ -365,50 +381,95 @@ class Run:
                     try:
                         target = self._resolve(event, payload)
                     except TransitionError as refused:
-                        self._record(("event_rejected", time.time(), self.state, event, str(refused)))
+                        self._record(("event_rejected", _now(), self.state, event, str(refused)))
                         self._log("warning", str(refused))
                         continue
                     await self._move(event, payload, target, origin)
                     continue
                 sdef = states[self.state]
-                outcome: Event | None = None
-                if not sdef.is_passive:
+                name: str | None = None
+                payload = _EMPTY
+                if sdef.kind == "sync" and sdef.on_enter is None:
+                    # Fast path: a plain function returning an event name runs inline.
+                    self._phase = _ACTING
+                    ctx._emitted = None
+                    ctx._counter = 0
+                    try:
+                        value = sdef.action(ctx)  # type: ignore[misc]
+                        if value.__class__ is not str:
+                            outcome = await self._outcome_of(value, sdef, ctx)
+                            if outcome is not None:
+                                name, payload = outcome.name, outcome.payload
+                        else:
+                            name = value
+                    except asyncio.CancelledError:
+                        if await self._preempted():
+                            continue
+                        raise
+                    except Exception as exc:
+                        name, payload = self._on_error(sdef, exc)
+                    self._phase = _MOVING
+                    if (self._visit & 1023) == 1023:
+                        await asyncio.sleep(0)  # a long synchronous run still lets the loop breathe
+                elif not sdef.is_passive:
                     self._phase = _ACTING
                     try:
                         outcome = await act(sdef, ctx)
+                        if outcome is not None:
+                            name, payload = outcome.name, outcome.payload
                     except asyncio.CancelledError:
-                        preempt = self._preempt
-                        if preempt is None:
-                            raise
-                        self._preempt = None
-                        task = asyncio.current_task()
-                        if task is not None:
-                            task.uncancel()
-                        await self._move(*preempt)
-                        continue
+                        if await self._preempted():
+                            continue
+                        raise
                     except Exception as exc:
-                        if sdef.final or "error" not in self.workflow.machine.events_from(
-                            self.state
-                        ):
-                            raise
-                        outcome = Event("error", {"error": str(exc), "type": type(exc).__name__})
+                        name, payload = self._on_error(sdef, exc)
                     self._phase = _MOVING
                 if sdef.final:
                     self._finish("done")
                     return
-                if outcome is None:
+                if name is None:
                     if self._pending:
                         continue
                     self._idle()
                     return
-                target = self._resolve(outcome.name, outcome.payload)
-                await self._move(outcome.name, outcome.payload, target, "action")
+                target = direct.get((self.state, name)) or self._resolve(name, payload)
+                if sdef.on_exit is None:
+                    self._apply(name, payload, target, "action")
+                else:
+                    await self._move(name, payload, target, "action")
         except asyncio.CancelledError as cancelled:
-            self._finish("cancelled", CancelledRun(f"Run `{self.id}` was cancelled in state `{self.state}`."))
+            self._finish(
+                "cancelled", CancelledRun(f"Run `{self.id}` was cancelled in state `{self.state}`.")
+            )
             if not _is_ours(cancelled):
                 raise
         except Exception as exc:
             self._finish("failed", exc)
+
+    async def _outcome_of(self, value: Any, sdef: Any, ctx: Context) -> Event | None:
+        if isinstance(value, Effect):
+            ctx._counter += 1
+            await interpret(value, ctx, (self.state, self._visit, ctx._counter))
+            return ctx._emitted
+        return outcome_of(value, ctx, f"The action of state `{sdef.name}`")
+
+    async def _preempted(self) -> bool:
+        """After a cancellation: if an external event preempted the state, take it and go on."""
+        preempt = self._preempt
+        if preempt is None:
+            return False
+        self._preempt = None
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+        await self._move(*preempt)
+        return True
+
+    def _on_error(self, sdef: Any, exc: Exception) -> tuple[str, Mapping[str, Any]]:
+        """A failing action moves the run by its state's `error` event, if it has one."""
+        if sdef.final or "error" not in self.workflow.machine.events_from(self.state):
+            raise exc
+        return "error", {"error": str(exc), "type": type(exc).__name__}
 
     def _finish(self, status: str, error: BaseException | None = None) -> None:
         if self._phase == _DONE:
@@ -501,5 +562,6 @@ def start_run(
     run = Run(workflow, data, run_id=run_id, tenant=tenant, parent=parent, store=store)
     if clock is not None:
         run._ctx = Context(run, clock)
+    _LIVE[run.id] = run
     run._schedule()
     return run

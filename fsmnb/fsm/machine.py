@@ -82,6 +82,8 @@ class Machine:
     _events: Mapping[str, tuple[str, ...]] = field(
         init=False, repr=False, compare=False, hash=False
     )
+    #: `(state, event) -> target` for pairs whose only edge is unguarded: the engine's fast path.
+    direct: dict[tuple[str, str], str] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         # Descriptions are a mapping kept as a tuple so the machine stays hashable: store them in
@@ -93,6 +95,11 @@ class Machine:
                 canonical.setdefault(state, text)
         object.__setattr__(self, "descriptions", tuple(sorted(canonical.items())))
         object.__setattr__(self, "_table", _index(self.transitions))
+        object.__setattr__(
+            self,
+            "direct",
+            {k: v[0].target for k, v in self._table.items() if len(v) == 1 and v[0].guard is None},
+        )
         events: dict[str, list[str]] = {s: [] for s in self.states}
         for t in self.transitions:
             bucket = events.setdefault(t.source, [])
