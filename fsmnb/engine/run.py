@@ -82,7 +82,6 @@ class Run:
     __slots__ = (
         "__weakref__",
         "_ctx",
-        "_done",
         "_error",
         "_journal",
         "_listeners",
@@ -93,6 +92,7 @@ class Run:
         "_sink",
         "_task",
         "_visit",
+        "_waiters",
         "data",
         "id",
         "parent",
@@ -120,7 +120,7 @@ class Run:
         self.tenant = tenant
         self.parent = parent
         self._ctx: Context | None = None
-        self._done: asyncio.Future[None] | None = None
+        self._waiters: list[asyncio.Future[None]] | None = None
         self._error: BaseException | None = None
         self._journal: list[tuple[Any, ...]] = []
         self._listeners: tuple[Listener, ...] = ()
@@ -273,10 +273,13 @@ class Run:
         Cancelling the waiter (e.g. Jupyter's interrupt on `await run`) cancels the run.
         """
         while not self.done and not (until_idle and self._phase == _IDLE):
-            if self._done is None:
-                self._done = asyncio.get_running_loop().create_future()
+            # One future per waiter: cancelling a waiter must not cancel the others.
+            waiter = asyncio.get_running_loop().create_future()
+            if self._waiters is None:
+                self._waiters = []
+            self._waiters.append(waiter)
             try:
-                await asyncio.shield(self._done)
+                await waiter
             except asyncio.CancelledError:
                 self.cancel("interrupted")
                 raise
@@ -361,13 +364,18 @@ class Run:
         self.status = "running"
         self._task = asyncio.get_running_loop().create_task(self._drive(), name=f"fsmnb:{self.id}")
 
+    async def _drive_here(self) -> None:
+        """Drive the run in the caller's task (what `Workflow.run` does: no extra task)."""
+        self._task = asyncio.current_task()
+        self._phase = _SCHEDULED
+        self.status = "running"
+        await self._drive()
+
     def _idle(self) -> None:
         self._phase = _IDLE
         self._task = None
         self.status = "waiting"
-        if self._done is not None and not self._done.done():
-            self._done.set_result(None)
-            self._done = None
+        self._wake()
 
     async def _drive(self) -> None:
         states = self.workflow.states
@@ -486,8 +494,7 @@ class Run:
             error = wrapped
         self._error = error
         self._record(("finished", time.time(), status, self.state, str(error) if error else None))
-        if self._done is not None and not self._done.done():
-            self._done.set_result(None)
+        self._wake()
         if bus.active or self._listeners:
             self._publish(
                 TelemetryEvent(
@@ -495,6 +502,12 @@ class Run:
                     data={"error": str(error) if error else None},
                 )
             )
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _outcome(self) -> Result:
         if self.status == "failed" and self._error is not None:
@@ -548,8 +561,12 @@ def start_run(
     parent: str | None = None,
     store: Store | None = None,
     clock: Clock | None = None,
+    schedule: bool = True,
 ) -> Run:
-    """Validate `workflow` and its input, then start a run on the running loop."""
+    """Validate `workflow` and its input, then start a run on the running loop.
+
+    With `schedule=False` the caller drives it with `await run._drive_here()`.
+    """
     workflow.check()
     workflow.validate_input(data)
     try:
@@ -563,5 +580,6 @@ def start_run(
     if clock is not None:
         run._ctx = Context(run, clock)
     _LIVE[run.id] = run
-    run._schedule()
+    if schedule:
+        run._schedule()
     return run

@@ -316,7 +316,11 @@ class Workflow:
             RunError: the run failed, or it stopped to wait for an external event
                 (use `start()` and `run.send(...)` for workflows that wait).
         """
-        run = self.start(data, **kwargs)
+        from fsmnb.engine.run import start_run
+
+        options = {k: kwargs.pop(k) for k in ("run_id", "tenant", "store", "clock") if k in kwargs}
+        run = start_run(self, {**(data or {}), **kwargs}, schedule=False, **options)
+        await run._drive_here()  # in this task: no task or loop round trip per run
         result = await run.wait(until_idle=True)
         if result.status == "waiting":
             from fsmnb.errors import RunError
