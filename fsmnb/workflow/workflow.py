@@ -37,6 +37,7 @@ class Workflow:
         description: what it is for (shown in the registry and by MCP tools).
         tags: keywords for search.
         version: a version string.
+        register: add it to the process-wide catalog (`get_workflow(name)`).
 
     Example:
         >>> wf = Workflow("greet")
@@ -56,6 +57,7 @@ class Workflow:
         description: str = "",
         tags: Iterable[str] = (),
         version: str = "1",
+        register: bool = True,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise DefinitionError("A workflow needs a non-empty name, e.g. Workflow('orders').")
@@ -69,7 +71,8 @@ class Workflow:
         self._initial: str | None = None
         self._machine: Machine | None = None
         self._checked: Machine | None = None
-        register_workflow(self)
+        if register:  # False: private workflows (e.g. built from an MCP client's spec)
+            register_workflow(self)
 
     # -- definition ----------------------------------------------------------------------------
 
