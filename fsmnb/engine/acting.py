@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fsmnb.effects.base import Effect
-from fsmnb.errors import RunError
 from fsmnb.engine.handlers import interpret, is_awaitable
+from fsmnb.errors import RunError
 from fsmnb.workflow.events import Event
 
 if TYPE_CHECKING:

@@ -24,11 +24,11 @@ from fsmnb.effects.combinators import (
     Timeout,
     WithCompensation,
 )
-from fsmnb.errors import CircuitOpenError, EffectError
 from fsmnb.engine.clock import LoopClock
 from fsmnb.engine.handlers import Path, format_path, interpret, register_handler
 from fsmnb.engine.resources import resources
 from fsmnb.engine.telemetry import TelemetryEvent
+from fsmnb.errors import CircuitOpenError, EffectError
 
 if TYPE_CHECKING:
     from fsmnb.engine.context import Context
@@ -56,7 +56,9 @@ async def _parallel(effect: Parallel, ctx: Context, path: Path) -> list[Any]:
         return [await interpret(e, ctx, (*path, i)) for i, e in enumerate(children)]
     try:
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(interpret(e, ctx, (*path, i))) for i, e in enumerate(children)]
+            tasks = [
+                group.create_task(interpret(e, ctx, (*path, i))) for i, e in enumerate(children)
+            ]
     except BaseExceptionGroup as failed:
         raise _first_error(failed) from None
     return [t.result() for t in tasks]

@@ -73,4 +73,6 @@ class Context:
         return f"{self.instance.id}:{self.state}#{self.instance._visit}:{self._counter}"
 
     def __repr__(self) -> str:
-        return f"<Context run={self.instance.id!r} state={self.state!r} data_keys={list(self.data)}>"
+        return (
+            f"<Context run={self.instance.id!r} state={self.state!r} data_keys={list(self.data)}>"
+        )

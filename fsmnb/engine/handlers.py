@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fsmnb.effects.base import Effect
-from fsmnb.errors import EffectError, MissingHandlerError
 from fsmnb.engine.telemetry import TelemetryEvent, bus
+from fsmnb.errors import EffectError, MissingHandlerError
 
 if TYPE_CHECKING:
     from fsmnb.engine.context import Context

@@ -35,14 +35,20 @@ def history_frame(journal: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
             rows.append((step, t, kind, entry[2], entry[3], entry[4], None, entry[5]))
         elif kind in ("effect", "effect_failed"):
             rows.append(
-                (step, t, kind, entry[2], f"{format_path(entry[3])}:{entry[4]}", None,
-                 entry[5] * 1000.0, entry[6])
+                (
+                    step,
+                    t,
+                    kind,
+                    entry[2],
+                    f"{format_path(entry[3])}:{entry[4]}",
+                    None,
+                    entry[5] * 1000.0,
+                    entry[6],
+                )
             )
         elif kind == "retry":
             rows.append((step, t, kind, entry[2], format_path(entry[3]), None, None, entry[5]))
-        elif kind == "event_rejected":
-            rows.append((step, t, kind, entry[2], entry[3], None, None, entry[4]))
-        elif kind == "log":
+        elif kind == "event_rejected" or kind == "log":
             rows.append((step, t, kind, entry[2], entry[3], None, None, entry[4]))
         elif kind == "finished":
             rows.append((step, t, kind, entry[3], entry[2], None, None, entry[4]))
@@ -57,8 +63,6 @@ def visit_counts(journal: Sequence[tuple[Any, ...]]) -> dict[str, int]:
     """How many times each state was entered."""
     counts: dict[str, int] = {}
     for entry in journal:
-        if entry[0] == "started":
-            counts[entry[4]] = counts.get(entry[4], 0) + 1
-        elif entry[0] == "transition":
+        if entry[0] == "started" or entry[0] == "transition":
             counts[entry[4]] = counts.get(entry[4], 0) + 1
     return counts

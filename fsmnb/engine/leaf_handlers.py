@@ -21,8 +21,8 @@ from fsmnb.effects.leaves import (
     UpdateData,
 )
 from fsmnb.effects.registry import resolve_callable
-from fsmnb.errors import EffectError, MissingExtraError, RunError
 from fsmnb.engine.handlers import Path, register_handler
+from fsmnb.errors import EffectError, MissingExtraError, RunError
 from fsmnb.workflow.events import Event
 
 if TYPE_CHECKING:

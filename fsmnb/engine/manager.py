@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from fsmnb.errors import FsmnbError, RunNotFound
 from fsmnb.engine.run import _SOURCES, Run
+from fsmnb.errors import FsmnbError, RunNotFound
 from fsmnb.workflow.catalog import get_workflow
 from fsmnb.workflow.events import Result
 from fsmnb.workflow.workflow import Workflow
@@ -143,7 +143,7 @@ class Manager:
             try:
                 if run is None or run.tenant != tenant:
                     raise RunNotFound(f"No instance `{spec[0]}` for tenant `{tenant}`.")
-                append(run.send(spec[1], **spec[2]) if len(spec) == 3 else run.send(spec[1]))  # type: ignore[misc]
+                append(run.send(spec[1], **spec[2]) if len(spec) == 3 else run.send(spec[1]))
                 sent += 1
             except FsmnbError as refused:
                 append(refused)

@@ -74,7 +74,9 @@ class TokenBucket:
                 now = clock.now()
                 if self.tokens < 0:
                     self.tokens, self.updated = self.rate, now
-                self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate / self.per)
+                self.tokens = min(
+                    self.rate, self.tokens + (now - self.updated) * self.rate / self.per
+                )
                 self.updated = now
                 if self.tokens >= 1:
                     self.tokens -= 1

@@ -19,13 +19,13 @@ from collections import deque
 from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from fsmnb.errors import CancelledRun, FsmnbError, RunError, TransitionError
 from fsmnb.effects.base import Effect
 from fsmnb.engine.acting import act, hook, outcome_of
-from fsmnb.engine.handlers import interpret
 from fsmnb.engine.clock import Clock, LoopClock
 from fsmnb.engine.context import Context
+from fsmnb.engine.handlers import interpret
 from fsmnb.engine.telemetry import TelemetryEvent, bus
+from fsmnb.errors import CancelledRun, FsmnbError, RunError, TransitionError
 from fsmnb.workflow.events import Event, Result
 
 if TYPE_CHECKING:
@@ -498,7 +498,10 @@ class Run:
         if bus.active or self._listeners:
             self._publish(
                 TelemetryEvent(
-                    "run_finished", self.id, self.state, name=status,
+                    "run_finished",
+                    self.id,
+                    self.state,
+                    name=status,
                     data={"error": str(error) if error else None},
                 )
             )
@@ -537,10 +540,14 @@ class Run:
     def _log(self, level: str, message: str) -> None:
         import logging
 
-        logging.getLogger("fsmnb").log(logging.getLevelName(level.upper()), "[%s] %s", self.id, message)
+        logging.getLogger("fsmnb").log(
+            logging.getLevelName(level.upper()), "[%s] %s", self.id, message
+        )
         self._record(("log", time.time(), self.state, level, message))
         if bus.active or self._listeners:
-            self._publish(TelemetryEvent("log", self.id, self.state, name=level, data={"message": message}))
+            self._publish(
+                TelemetryEvent("log", self.id, self.state, name=level, data={"message": message})
+            )
 
     # -- display -------------------------------------------------------------------------------
 

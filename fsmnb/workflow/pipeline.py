@@ -34,7 +34,8 @@ class Task:
         return self.fn(*args, **kwargs)
 
     def __or__(self, other: Any) -> Pipeline:
-        return Pipeline([self]) | other
+        combined: Pipeline = Pipeline([self]) | other
+        return combined
 
     def __repr__(self) -> str:
         return f"<Task {self.name}>"
@@ -60,7 +61,9 @@ class Pipeline:
 
     def workflow(self, name: str | None = None, *, description: str = "") -> Workflow:
         """The linear workflow of these steps (named after them unless `name` is given)."""
-        return pipeline(name or "_".join(s.name for s in self.steps), *self.steps, description=description)
+        return pipeline(
+            name or "_".join(s.name for s in self.steps), *self.steps, description=description
+        )
 
     def __repr__(self) -> str:
         return " | ".join(s.name for s in self.steps)
@@ -84,7 +87,7 @@ def pipeline(name: str, *steps: Callable[..., Any], description: str = "") -> Wo
                 f"Pipeline `{name}`: step {s!r} is not a named function; pass functions "
                 f"defined with `def` (their names become the state names)."
             )
-    dupes = sorted({n for n in names if names.count(n) > 1})  # type: ignore[misc]
+    dupes = sorted({n for n in names if n is not None and names.count(n) > 1})
     if dupes:
         raise DefinitionError(
             f"Pipeline `{name}` uses {', '.join(f'`{d}`' for d in dupes)} twice; state names "

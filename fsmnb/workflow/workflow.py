@@ -91,7 +91,7 @@ class Workflow:
         description: str | None = None,
     ) -> Callable[[F], F]: ...
 
-    def state(
+    def state(  # type: ignore[misc]
         self,
         fn: Any = None,
         /,
@@ -396,9 +396,11 @@ def _current(what: str) -> Workflow:
 
 def state(fn: Any = None, /, **options: Any) -> Any:
     """`@state` for `%%workflow` cells: defines a state of the workflow being collected."""
-    return _current("state").state(fn, **options) if fn is not None else _current(
-        "state"
-    ).state(**options)
+    return (
+        _current("state").state(fn, **options)
+        if fn is not None
+        else _current("state").state(**options)
+    )
 
 
 def final(*names: str) -> None:
