@@ -21,6 +21,7 @@ In Jupyter, `%load_ext fsmnb` adds the `%%workflow`, `%workflow` and `%fsm` magi
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from fsmnb import effects
@@ -67,6 +68,19 @@ __all__ = (
     "state",
     "task",
 )
+
+
+def _show_runs_live() -> None:
+    """In a running Jupyter kernel, display runs as live widgets (see `fsmnb._jupyter`)."""
+    shell = sys.modules["IPython"].get_ipython()
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        from fsmnb._jupyter import register
+
+        register(shell)
+
+
+if "IPython" in sys.modules:  # never import IPython ourselves: scripts stay light
+    _show_runs_live()
 
 
 def load_ipython_extension(ipython: Any) -> None:

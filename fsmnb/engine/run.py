@@ -376,6 +376,8 @@ class Run:
         self._task = None
         self.status = "waiting"
         self._wake()
+        if bus.active or self._listeners:  # widgets redraw their event buttons on this
+            self._publish(TelemetryEvent("run_waiting", self.id, self.state))
 
     async def _drive(self) -> None:
         states = self.workflow.states
@@ -553,6 +555,12 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.id} of {self.workflow.name!r}: {self.status} in {self.state!r}>"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        """A static drawing (SVG/HTML) and a text line; live widgets replace it in Jupyter."""
+        from fsmnb.engine.display import run_mimebundle
+
+        return run_mimebundle(self, **kwargs)
 
 
 def _is_ours(cancelled: asyncio.CancelledError) -> bool:

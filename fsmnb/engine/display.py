@@ -1,0 +1,61 @@
+"""Static pictures of a run, for places with no live kernel (exported notebooks, GitHub).
+
+Nothing here imports IPython: `Run._repr_mimebundle_` calls `run_mimebundle`,
+and in a live kernel `fsmnb._jupyter` puts the RunView widget in front of it.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fsmnb.engine.run import Run
+
+__all__ = ("failed_states", "run_mimebundle", "run_text")
+
+_COLOURS = {"done": "#1a7f37", "failed": "#cf222e", "cancelled": "#6e7781", "waiting": "#9a6700"}
+
+
+def failed_states(run: Run) -> list[str]:
+    """The states in which an effect failed, or the run itself failed, in journal order."""
+    states = [e[2] for e in run._journal if e[0] == "effect_failed"]
+    if run.status == "failed":
+        states.append(run.state)
+    return list(dict.fromkeys(states))
+
+
+def run_text(run: Run) -> str:
+    """One stable line (no run id, no address) that nbval can compare."""
+    return f"<Run of {run.workflow.name!r}: {run.status} in {run.state!r}>"
+
+
+def run_mimebundle(run: Run, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
+    """A text line, and an SVG drawing with the current state lit, visits and failures.
+
+    Falls back to a mermaid listing when Graphviz's `dot` is not installed.
+    """
+    from fsmnb.fsm.diagram import DiagramUnavailable
+
+    machine = run.workflow.machine
+    highlights = {"current": run.state, "visits": run.visits, "failed": failed_states(run)}
+    colour = _COLOURS.get(run.status, "#0969da")
+    header = (
+        f"<div class='fsmnb-run-head'><b>{html.escape(run.workflow.name)}</b> run "
+        f"<code>{html.escape(run.id)}</code> <span style='color:{colour}'>{run.status}</span> "
+        f"in state <b>{html.escape(run.state)}</b></div>"
+    )
+    bundle = {"text/plain": run_text(run)}
+    try:
+        svg = machine.to_svg(**highlights)
+    except DiagramUnavailable:
+        drawing = f'<pre class="mermaid">{html.escape(machine.to_mermaid(**highlights))}</pre>'
+    else:
+        bundle["image/svg+xml"] = svg
+        drawing = svg[svg.find("<svg") :]
+    bundle["text/html"] = f"<div class='fsmnb-run'>{header}{drawing}</div>"
+    return {
+        k: v
+        for k, v in bundle.items()
+        if (not include or k in include) and (not exclude or k not in exclude)
+    }

@@ -1,0 +1,177 @@
+"""`RunView`: a live picture of one run: diagram, status, event buttons, timeline, data.
+
+The diagram's SVG is drawn once per workflow by Graphviz and sent as the
+`svg` trait; everything that moves (the lit state, visit counts, failed
+states, running effects) travels as small traits that `widgets/run_view.js`
+applies to the SVG's nodes by their ids (`state-NAME`), so a fast run never
+waits for Graphviz. Updates are coalesced (see `LiveWidget`).
+
+Buttons in the browser send ``{"type": "send", "event": NAME}`` (or
+``{"type": "cancel"}``) as a custom message; the view calls `run.send` on
+the kernel's loop, which is how a person drives a run waiting for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import traitlets as t
+
+from fsmnb.engine.display import failed_states, run_text
+from fsmnb.engine.telemetry import TelemetryEvent
+from fsmnb.errors import FsmnbError
+from fsmnb.fsm.diagram import DiagramUnavailable
+from fsmnb.widgets._assets import asset
+from fsmnb.widgets._jsonable import jsonable
+from fsmnb.widgets._live import LiveWidget
+from fsmnb.widgets._timeline import journal_rows, row
+
+if TYPE_CHECKING:
+    from fsmnb.engine.run import Run
+
+__all__ = ("RunView",)
+
+_EFFECT_END = frozenset({"effect_finished", "effect_failed", "effect_cancelled"})
+
+
+class RunView(LiveWidget):
+    """A live view of a `Run`; displaying a run in Jupyter shows one.
+
+    Args:
+        run: the run to watch; the view subscribes to it and keeps updating
+            after the cell that showed it has finished.
+        timeline_size: how many of the latest timeline rows to keep.
+
+    Traits (same names in `widgets/run_view.js`):
+        svg: the workflow's diagram (no highlights; the JS adds them).
+        workflow, run_id, state, status: what and where the run is.
+        visits: times each state was entered. failed: states where an effect failed.
+        active: running effects' labels by state. allowed_events: what `send` accepts now.
+        timeline: the latest rows ``{t, kind, state, text}``. data: the run's data (bounded JSON).
+        steps: transitions so far (the seam for a step slider / fork-from-here).
+        error: the run's error, or the last refused button click.
+    """
+
+    _esm = asset("run_view.js")
+    _css = asset("run_view.css")
+
+    svg = t.Unicode("").tag(sync=True)
+    workflow = t.Unicode("").tag(sync=True)
+    run_id = t.Unicode("").tag(sync=True)
+    state = t.Unicode("").tag(sync=True)
+    status = t.Unicode("running").tag(sync=True)
+    visits = t.Dict().tag(sync=True)
+    failed = t.List(t.Unicode()).tag(sync=True)
+    active = t.Dict().tag(sync=True)
+    allowed_events = t.List(t.Unicode()).tag(sync=True)
+    timeline = t.List().tag(sync=True)
+    data = t.Dict().tag(sync=True)
+    steps = t.Int(0).tag(sync=True)
+    error = t.Unicode("").tag(sync=True)
+
+    def __init__(self, run: Run, *, timeline_size: int = 200, **kwargs: Any) -> None:
+        super().__init__(workflow=run.workflow.name, run_id=run.id, svg=_diagram(run), **kwargs)
+        self.run = run
+        journal = run._journal
+        self._start = journal[0][1] if journal else 0.0
+        self._visits: dict[str, int] = run.visits
+        self._failed: dict[str, None] = dict.fromkeys(failed_states(run))
+        self._active: dict[str, tuple[str, str]] = {}  # path -> (state, label)
+        self._steps = sum(1 for e in journal if e[0] == "transition")
+        self._rows: deque[Any] = deque(journal_rows(journal, self._start), maxlen=timeline_size)
+        self.on_msg(self._on_msg)
+        if not run.done:
+            self._own(run.subscribe(self._on_event))
+        self._sync()
+
+    # -- the hot path: called for every telemetry event of the run --------------------------------
+
+    def _on_event(self, event: TelemetryEvent) -> None:
+        kind = event.kind
+        if kind == "transition":
+            target = event.state
+            self._visits[target] = self._visits.get(target, 0) + 1
+            self._steps += 1
+            if self._active:  # leaving a state cancels its effects (their events may lag)
+                self._active = {p: a for p, a in self._active.items() if a[0] == target}
+        elif kind == "effect_started":
+            self._active[event.path] = (event.state, event.name)
+        elif kind in _EFFECT_END:
+            self._active.pop(event.path, None)
+            if kind == "effect_failed":
+                self._failed[event.state] = None
+        elif kind == "run_finished":
+            self._active.clear()
+            if event.name == "failed":
+                self._failed[event.state] = None
+            self.detach()
+        self._rows.append(event)  # rendered only if still among the latest at the next flush
+        if self._timer is None:
+            self._touch()
+
+    # -- flush -------------------------------------------------------------------------------------
+
+    def _sync(self) -> None:
+        run = self.run
+        rows = self._rows
+        for i, item in enumerate(rows):
+            if isinstance(item, TelemetryEvent):
+                rows[i] = row(item, self._start)
+        active: dict[str, list[str]] = {}
+        for state, label in self._active.values():
+            active.setdefault(state, []).append(label)
+        self.state = run.state
+        self.status = run.status
+        self.visits = dict(self._visits)
+        self.failed = list(self._failed)
+        self.active = active
+        self.allowed_events = list(run.allowed_events)
+        self.steps = self._steps
+        self.timeline = list(rows)
+        self.data = jsonable(run.data)
+        if run.error is not None:
+            self.error = str(run.error)
+
+    # -- buttons ------------------------------------------------------------------------------------
+
+    def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "send":
+            payload = content.get("payload") or {}
+            self._on_loop(self._send_event, str(content.get("event", "")), payload)
+        elif kind == "cancel":
+            self._on_loop(self.run.cancel, "cancelled from the run view")
+
+    def _on_loop(self, fn: Any, *args: Any) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            if self._loop is not None and self._loop.is_running():
+                self._loop.call_soon_threadsafe(fn, *args)
+                return
+        fn(*args)
+
+    def _send_event(self, event: str, payload: dict[str, Any]) -> None:
+        try:
+            self.run.send(event, **payload)
+        except FsmnbError as exc:
+            self.error = str(exc)
+        else:
+            self.error = ""
+        self._touch()
+
+    # -- display ------------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"RunView({run_text(self.run)})"
+
+
+def _diagram(run: Run) -> str:
+    try:
+        return run.workflow.machine.to_svg()
+    except DiagramUnavailable:
+        return ""
