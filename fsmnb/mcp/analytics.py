@@ -1,0 +1,105 @@
+"""Workflow analytics computed from runs' journals (or by the engine, when it offers them).
+
+The durable-runs layer may add `fsmnb.engine.analytics.get_workflow_analytics`;
+it is used when present and when it can scope its figures to one tenant
+(a `tenant` keyword), since a tenant must never see another's aggregates.
+Otherwise the figures come from the journals of the tenant's live runs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from fsmnb.mcp.models import Analytics
+
+if TYPE_CHECKING:
+    from fsmnb.engine.run import Run
+
+__all__ = ("engine_analytics", "journal_analytics")
+
+
+def engine_analytics(workflow: str | None, *, tenant: str, since: float | None) -> Analytics | None:
+    """The engine's analytics for `tenant`, if the engine offers tenant-scoped ones."""
+    try:
+        from fsmnb.engine.analytics import get_workflow_analytics  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    if "tenant" not in inspect.signature(get_workflow_analytics).parameters:
+        return None
+    out = get_workflow_analytics(workflow, since=since, tenant=tenant)
+    data = out if isinstance(out, dict) else getattr(out, "__dict__", {})
+    try:
+        return Analytics.model_validate(
+            {**data, "workflow": workflow, "since": since, "source": "fsmnb.engine.analytics"}
+        )
+    except ValueError:
+        return None
+
+
+def journal_analytics(runs: Iterable[Run], workflow: str | None, since: float | None) -> Analytics:
+    """Aggregate the journals of `runs` (those started at or after `since`)."""
+    status: Counter[str] = Counter()
+    visits: Counter[str] = Counter()
+    in_state: defaultdict[str, list[float]] = defaultdict(list)
+    effects: defaultdict[str, list[tuple[float, bool]]] = defaultdict(list)
+    durations: list[float] = []
+    transitions = rejected = count = 0
+    now = time.time()
+    for run in runs:
+        journal = run.journal
+        if not journal or (since is not None and journal[0][1] < since):
+            continue
+        count += 1
+        status[run.status] += 1
+        state, entered = journal[0][4], journal[0][1]
+        visits[state] += 1
+        for entry in journal[1:]:
+            kind, t = entry[0], entry[1]
+            if kind == "transition":
+                transitions += 1
+                in_state[state].append(t - entered)
+                state, entered = entry[4], t
+                visits[state] += 1
+            elif kind in ("effect", "effect_failed"):
+                effects[entry[4]].append((entry[5] * 1e3, kind == "effect"))
+            elif kind == "event_rejected":
+                rejected += 1
+            elif kind == "finished":
+                in_state[state].append(t - entered)
+                durations.append(t - journal[0][1])
+        if not run.done:
+            in_state[state].append(now - entered)
+    ended = status["done"] + status["failed"] + status["cancelled"]
+    return Analytics(
+        workflow=workflow,
+        runs=count,
+        by_status=dict(status),
+        success_rate=round(status["done"] / ended, 4) if ended else None,
+        mean_duration_seconds=_mean(durations),
+        transitions=transitions,
+        events_rejected=rejected,
+        state_visits=dict(visits),
+        mean_seconds_in_state={s: round(sum(v) / len(v), 6) for s, v in in_state.items()},
+        effects={label: _effect_stats(v) for label, v in effects.items()},
+        since=since,
+        source="run journals",
+    )
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 6) if values else None
+
+
+def _effect_stats(records: list[tuple[float, bool]]) -> dict[str, float]:
+    ms = [r[0] for r in records]
+    return {
+        "count": float(len(records)),
+        "failures": float(sum(not ok for _, ok in records)),
+        "mean_ms": round(sum(ms) / len(ms), 3),
+        "max_ms": round(max(ms), 3),
+    }
+
