@@ -22,7 +22,7 @@ In Jupyter, `%load_ext fsmnb` adds the `%%workflow`, `%workflow` and `%fsm` magi
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any as _Any
 
 from fsmnb import effects
 from fsmnb.effects import register_callable
@@ -83,7 +83,7 @@ if "IPython" in sys.modules:  # never import IPython ourselves: scripts stay lig
     _show_runs_live()
 
 
-def load_ipython_extension(ipython: Any) -> None:
+def load_ipython_extension(ipython: _Any) -> None:
     """`%load_ext fsmnb`: register the `%%workflow`, `%workflow` and `%fsm` magics."""
     from fsmnb.magics import load_ipython_extension as load
 

@@ -246,7 +246,10 @@ async def test_rate_limit_spaces_calls() -> None:
     clock = VirtualClock()
     starts: list[float] = []
     effect = sequence(
-        *[rate_limit(call(lambda: starts.append(clock.now())), "api", rate=2, per=1) for _ in range(5)]
+        *[
+            rate_limit(call(lambda: starts.append(clock.now())), "api", rate=2, per=1)
+            for _ in range(5)
+        ]
     )
     await run_effect(effect, clock=clock)
     assert starts == pytest.approx([0, 0, 0.5, 1.0, 1.5])
@@ -279,7 +282,9 @@ async def test_nested_paths_are_deterministic() -> None:
     def boom() -> None:
         raise ValueError("deep")
 
-    effect = sequence(call(lambda: 0), parallel(call(lambda: 1), retry(call(boom), attempts=2, base=0)))
+    effect = sequence(
+        call(lambda: 0), parallel(call(lambda: 1), retry(call(boom), attempts=2, base=0))
+    )
     with pytest.raises(EffectError) as caught:
         await run_effect(effect, clock=VirtualClock())
     # state go, visit 0, 1st ctx.run, sequence[1], parallel[1], retry attempt 2

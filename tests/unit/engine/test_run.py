@@ -267,7 +267,9 @@ async def test_cancelling_the_awaiter_cancels_the_run() -> None:
 
 async def test_history_frame_has_transitions_and_effects() -> None:
     wf = Workflow("history")
-    wf.add_state("a", lambda ctx: sequence(call(lambda: 5), emit("go")), initial=True, on={"go": "b"})
+    wf.add_state(
+        "a", lambda ctx: sequence(call(lambda: 5), emit("go")), initial=True, on={"go": "b"}
+    )
     wf.final("b")
     run = wf.start(x=1)
     await run
