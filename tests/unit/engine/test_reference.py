@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -109,10 +110,8 @@ def reference(effect: Effect, data: dict[str, Any]) -> Any:
         try:
             return reference(effect.effect, data)
         except Fail:
-            try:
+            with contextlib.suppress(Fail):
                 reference(effect.compensation, data)
-            except Fail:
-                pass
             raise
     if isinstance(effect, Saga):
         return [reference(s.action, data) for s in effect.steps]
