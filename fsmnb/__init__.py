@@ -88,3 +88,8 @@ def load_ipython_extension(ipython: _Any) -> None:
     from fsmnb.magics import load_ipython_extension as load
 
     load(ipython)
+    try:
+        from fsmnb import _jupyter  # the widgets' display hooks, when that layer is installed
+    except ImportError:
+        return
+    _jupyter.register(ipython)
