@@ -216,8 +216,19 @@ class Workflow:
 
     @property
     def initial(self) -> str | None:
-        """The initial state's name."""
+        """The initial state's name (settable to a defined state, e.g. by `%%workflow --initial`)."""
         return self._initial
+
+    @initial.setter
+    def initial(self, name: str) -> None:
+        if name not in self.states:
+            known = ", ".join(f"`{s}`" for s in self.states) or "none"
+            raise DefinitionError(
+                f"Initial state `{name}` is not defined in workflow `{self.name}` (states: "
+                f"{known}). Define it with `@state` or pick one of the defined states."
+            )
+        self._initial = name
+        self._machine = None
 
     @property
     def machine(self) -> Machine:
@@ -347,6 +358,24 @@ class Workflow:
         from fsmnb.engine.sync import run_sync
 
         return run_sync(self.run(data, **kwargs))
+
+    def map(self, inputs: Iterable[Any], /, **options: Any) -> Any:
+        """Run the workflow once per input and return a pandas DataFrame of results.
+
+        Blocks until every run has ended or waits (see `amap` for the awaitable
+        form and `fsmnb.engine.mapping.map_runs` for the options: `concurrency`,
+        `progress`, `clock`, `run_id_prefix`).
+        """
+        from fsmnb.engine.mapping import map_runs
+        from fsmnb.engine.sync import run_sync
+
+        return run_sync(map_runs(self, inputs, **options))
+
+    async def amap(self, inputs: Iterable[Any], /, **options: Any) -> Any:
+        """`await wf.amap(inputs, concurrency=N)`: like `map`, without blocking the loop."""
+        from fsmnb.engine.mapping import map_runs
+
+        return await map_runs(self, inputs, **options)
 
     # -- display -------------------------------------------------------------------------------
 
