@@ -124,7 +124,8 @@ async def _invoke(effect: InvokeFsm, ctx: Context, path: Path) -> Any:
         tenant=ctx.instance.tenant,
     )
     try:
-        return await child.wait(until_idle=True)
+        # Awaited to the end: a child that waits for events is driven by `send_event`.
+        return await child.wait()
     except asyncio.CancelledError:
         child.cancel("parent left the state")
         raise

@@ -595,6 +595,8 @@ def start_run(
     if clock is not None:
         run._ctx = Context(run, clock)
     _LIVE[run.id] = run
+    if bus.active:
+        bus.publish(TelemetryEvent("run_started", run.id, run.state, name=workflow.name))
     if schedule:
         run._schedule()
     return run
