@@ -33,7 +33,7 @@ class LiveWidget(anywidget.AnyWidget):
     """Base class: coalesced trait updates and owned subscriptions.
 
     Subclasses update their Python-side state, call `_touch()`, and implement
-    `_sync()` to copy that state into traits.
+    `_values()` to give the traits' values from that state.
 
     Attributes:
         max_rate: the most flushes (comm messages) per second.
@@ -84,7 +84,12 @@ class LiveWidget(anywidget.AnyWidget):
         self.flushes += 1
 
     def _sync(self) -> None:
-        """Copy the Python-side state into the synced traits."""
+        """Copy the Python-side state into the synced traits (only changed ones are sent)."""
+        for name, value in self._values().items():
+            setattr(self, name, value)
+
+    def _values(self) -> dict[str, Any]:
+        """The synced traits' values from the Python-side state."""
         raise NotImplementedError
 
     # -- lifetime --------------------------------------------------------------------------------

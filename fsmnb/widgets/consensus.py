@@ -127,9 +127,8 @@ class Consensus(LiveWidget):
             round=d.get("round"),
         )
 
-    def _sync(self) -> None:
-        self.threshold = self._threshold
-        self.rounds = [dict(r) for r in self._rounds]
+    def _values(self) -> dict[str, Any]:
+        return {"threshold": self._threshold, "rounds": [dict(r) for r in self._rounds]}
 
     def __repr__(self) -> str:
         return f"Consensus({len(self._rounds)} rounds, threshold={self._threshold})"

@@ -72,7 +72,6 @@ class RunView(LiveWidget):
     error = t.Unicode("").tag(sync=True)
 
     def __init__(self, run: Run, *, timeline_size: int = 200, **kwargs: Any) -> None:
-        super().__init__(workflow=run.workflow.name, run_id=run.id, svg=_diagram(run), **kwargs)
         self.run = run
         journal = run._journal
         self._start = journal[0][1] if journal else 0.0
@@ -81,10 +80,13 @@ class RunView(LiveWidget):
         self._active: dict[str, tuple[str, str]] = {}  # path -> (state, label)
         self._steps = sum(1 for e in journal if e[0] == "transition")
         self._rows: deque[Any] = deque(journal_rows(journal, self._start), maxlen=timeline_size)
+        # The comm opens inside __init__ with these values: the front end's first picture is whole.
+        super().__init__(
+            workflow=run.workflow.name, run_id=run.id, svg=_diagram(run), **self._values(), **kwargs
+        )
         self.on_msg(self._on_msg)
         if not run.done:
             self._own(run.subscribe(self._on_event))
-        self._sync()
 
     # -- the hot path: called for every telemetry event of the run --------------------------------
 
@@ -113,7 +115,7 @@ class RunView(LiveWidget):
 
     # -- flush -------------------------------------------------------------------------------------
 
-    def _sync(self) -> None:
+    def _values(self) -> dict[str, Any]:
         run = self.run
         rows = self._rows
         for i, item in enumerate(rows):
@@ -122,17 +124,20 @@ class RunView(LiveWidget):
         active: dict[str, list[str]] = {}
         for state, label in self._active.values():
             active.setdefault(state, []).append(label)
-        self.state = run.state
-        self.status = run.status
-        self.visits = dict(self._visits)
-        self.failed = list(self._failed)
-        self.active = active
-        self.allowed_events = list(run.allowed_events)
-        self.steps = self._steps
-        self.timeline = list(rows)
-        self.data = jsonable(run.data)
+        values = {
+            "state": run.state,
+            "status": run.status,
+            "visits": dict(self._visits),
+            "failed": list(self._failed),
+            "active": active,
+            "allowed_events": list(run.allowed_events),
+            "steps": self._steps,
+            "timeline": list(rows),
+            "data": jsonable(run.data),
+        }
         if run.error is not None:
-            self.error = str(run.error)
+            values["error"] = str(run.error)
+        return values
 
     # -- buttons ------------------------------------------------------------------------------------
 

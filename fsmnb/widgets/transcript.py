@@ -227,8 +227,8 @@ class Transcript(LiveWidget):
             message["model"] = model
         return message
 
-    def _sync(self) -> None:
-        self.messages = [dict(m) for m in self._messages.values()]
+    def _values(self) -> dict[str, Any]:
+        return {"messages": [dict(m) for m in self._messages.values()]}
 
     def __repr__(self) -> str:
         return f"Transcript({len(self._messages)} messages)"
