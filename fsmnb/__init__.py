@@ -25,6 +25,7 @@ import sys
 from typing import Any as _Any
 
 from fsmnb import effects
+from fsmnb import llm as _llm  # noqa: F401  (registers the AI effect handlers; imports no SDK)
 from fsmnb.effects import register_callable
 from fsmnb.engine import Manager, Run, TelemetryEvent, VirtualClock, bus, run_sync
 from fsmnb.errors import (

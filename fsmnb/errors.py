@@ -144,6 +144,7 @@ class ProviderError(FsmnbError):
         model: the model name.
         status: the HTTP status when there was one.
         is_retryable: whether retrying may help (429, 5xx, connection errors).
+        retry_after: seconds the provider asked to wait before retrying, if it said.
     """
 
     def __init__(
@@ -154,12 +155,14 @@ class ProviderError(FsmnbError):
         model: str = "",
         status: int | None = None,
         is_retryable: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.provider = provider
         self.model = model
         self.status = status
         self.is_retryable = is_retryable
+        self.retry_after = retry_after
 
 
 class StructuredOutputError(FsmnbError):

@@ -43,7 +43,7 @@ def history_frame(journal: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
                     f"{format_path(entry[3])}:{entry[4]}",
                     None,
                     entry[5] * 1000.0,
-                    entry[6],
+                    _detail(entry[6]),
                 )
             )
         elif kind == "retry":
@@ -57,6 +57,12 @@ def history_frame(journal: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     frame["time"] = pd.to_datetime(frame["time"], unit="s", utc=True)
     return frame
+
+
+def _detail(result: Any) -> Any:
+    """What the `detail` column shows for a result: its `_history_detail_()` when its type has one."""
+    hook = getattr(type(result), "_history_detail_", None)
+    return hook(result) if hook is not None else result
 
 
 def visit_counts(journal: Sequence[tuple[Any, ...]]) -> dict[str, int]:

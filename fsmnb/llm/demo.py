@@ -1,0 +1,308 @@
+"""The ``demo`` model: offline, deterministic, instant, and honest about being a demo.
+
+It reads the framework's own YAML requests (see `fsmnb.llm.templates`) and
+answers them sensibly without any model: workflow selection and strategy by
+word overlap between the problem and each workflow's name, description and
+tags; arithmetic with the safe evaluator; a synthesized workflow with one
+state per part of the problem; consensus scores by word overlap. For any
+other schema it answers a schema-valid instance; for free text it answers
+arithmetic, picks the most relevant context line of a RAG prompt, or says
+what it is. The first use emits a one-time `DemoModelNotice` warning.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from fsmnb.llm.instances import instance_of
+from fsmnb.llm.overlap import best_matches, overlap, words
+from fsmnb.llm.provider import DeltaSink
+from fsmnb.llm.safe_eval import arithmetic_in, try_evaluate
+from fsmnb.llm.types import Completion, LLMRequest, Usage
+
+__all__ = ("DEMO_TAG", "DemoModelNotice", "DemoProvider")
+
+DEMO_TAG = "(offline demo model)"
+_NOTICE = (
+    "fsmnb is using its offline `demo` model: deterministic canned reasoning, no real LLM. "
+    "Set OPENAI_API_KEY or ANTHROPIC_API_KEY, or FSMNB_MODEL (e.g. `local:smollm2`), for a real one."
+)
+_noticed = False
+
+
+class DemoModelNotice(UserWarning):
+    """Shown once per process, the first time the demo model answers."""
+
+
+def _notice() -> None:
+    global _noticed
+    if not _noticed:
+        _noticed = True
+        warnings.warn_explicit(
+            _NOTICE, DemoModelNotice, "fsmnb.llm.demo", 0, module="fsmnb.llm.demo"
+        )
+
+
+class DemoProvider:
+    """The offline default model (`demo`)."""
+
+    name = "demo"
+    supports_native_schema = True
+    is_remote = False
+
+    def __init__(self, rest: str = "") -> None:
+        self.variant = rest or "demo"
+
+    def __repr__(self) -> str:
+        return "<DemoProvider offline>"
+
+    async def complete(self, request: LLMRequest, on_delta: DeltaSink | None = None) -> Completion:
+        """Answer `request` deterministically."""
+        _notice()
+        text = answer(request)
+        if on_delta is not None:
+            for piece in re.findall(r"\S+\s*|\s+", text):
+                on_delta(piece)
+        usage = Usage(
+            sum(len(str(m.get("content", "")).split()) for m in request.messages)
+            + len((request.system or "").split()),
+            len(text.split()),
+        )
+        return Completion(text=text, model="demo", usage=usage, finish_reason="stop")
+
+
+def answer(request: LLMRequest) -> str:
+    """The demo's reply text for `request`."""
+    task = _task_of(request.prompt)
+    if task is not None:
+        handler = _TASKS.get(str(task.get("type")))
+        if handler is not None:
+            return json.dumps(handler(task), ensure_ascii=False)
+    if request.schema is not None:
+        return json.dumps(instance_of(request.schema, text=f"demo {DEMO_TAG}"), ensure_ascii=False)
+    return _free_text(request.prompt)
+
+
+def _task_of(prompt: str) -> Mapping[str, Any] | None:
+    if "task:" not in prompt:
+        return None
+    try:
+        doc = yaml.safe_load(prompt)
+    except yaml.YAMLError:
+        return None
+    task = doc.get("task") if isinstance(doc, dict) else None
+    return task if isinstance(task, dict) else None
+
+
+def _free_text(prompt: str) -> str:
+    found = arithmetic_in(prompt)
+    if found is not None:
+        expression, value = found
+        return f"{expression} = {_fmt(value)}"
+    if "Context:" in prompt and "Question:" in prompt:
+        context, _, question = prompt.partition("Question:")
+        lines = [ln.strip(" -•\t") for ln in context.splitlines() if len(ln.strip()) > 3]
+        ranked = best_matches(question, ((ln, ln) for ln in lines if not ln.startswith("Context:")))
+        if ranked:
+            return f"{ranked[0][0]} {DEMO_TAG}"
+        return f"The context does not say. {DEMO_TAG}"
+    head = " ".join(prompt.split()[:12])
+    return (
+        f"I am fsmnb's offline demo model, so I cannot really answer “{head}”. I do arithmetic "
+        f"and the framework's structured requests; configure a real model for the rest."
+    )
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _workflows(task: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    found = task.get("available_workflows") or []
+    return [w if isinstance(w, Mapping) else {"name": str(w)} for w in found]
+
+
+def _rank(problem: str, workflows: list[Mapping[str, Any]]) -> list[tuple[str, float]]:
+    def text(w: Mapping[str, Any]) -> str:
+        tags = " ".join(map(str, w.get("tags") or ()))
+        return f"{w.get('name', '')} {w.get('description', '')} {tags} {w.get('domain', '')}"
+
+    return best_matches(problem, ((str(w.get("name")), text(w)) for w in workflows))
+
+
+def _select(task: Mapping[str, Any]) -> dict[str, Any]:
+    problem = str(task.get("problem", ""))
+    ranked = _rank(problem, _workflows(task))
+    if ranked and ranked[0][1] >= 0.25:
+        name, score = ranked[0]
+        reason = f"shares {score:.0%} of the problem's words with `{name}` {DEMO_TAG}"
+        return {
+            "selected_workflow": name,
+            "confidence": round(min(0.95, 0.4 + score / 2), 2),
+            "reason": reason,
+            "alternatives": [n for n, _ in ranked[1:4]],
+        }
+    return {
+        "selected_workflow": "create_new",
+        "confidence": 0.6,
+        "reason": f"no listed workflow shares enough words with the problem {DEMO_TAG}",
+        "alternatives": [n for n, _ in ranked[:3]],
+    }
+
+
+def _strategy(task: Mapping[str, Any]) -> dict[str, Any]:
+    problem = str(task.get("problem", ""))
+    found = arithmetic_in(problem)
+    if found is not None:
+        return {
+            "strategy": "compute",
+            "confidence": 0.99,
+            "expression": found[0],
+            "reason": f"the problem is arithmetic {DEMO_TAG}",
+        }
+    ranked = _rank(problem, _workflows(task))
+    if ranked and ranked[0][1] >= 0.25:
+        return {
+            "strategy": "existing_workflow",
+            "confidence": round(min(0.95, 0.4 + ranked[0][1] / 2), 2),
+            "workflow": ranked[0][0],
+            "reason": f"`{ranked[0][0]}` fits the problem {DEMO_TAG}",
+        }
+    return {
+        "strategy": "new_workflow",
+        "confidence": 0.6,
+        "reason": f"no listed workflow fits and it is not arithmetic {DEMO_TAG}",
+    }
+
+
+def _snake(text: str, limit: int = 4) -> str:
+    kept = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w in words(w)][:limit]
+    name = "_".join(kept) or "step"
+    return name if name[0].isalpha() else f"step_{name}"
+
+
+def _create(task: Mapping[str, Any]) -> dict[str, Any]:
+    problem = str(task.get("problem", "")) or "task"
+    parts = [
+        p.strip()
+        for p in re.split(r"\s*(?:\+|,|;|\band\b|\bwith\b|\bthen\b)\s*", problem)
+        if p.strip()
+    ]
+    states, seen = [], set()
+    for part in parts[:6]:
+        name = _snake(part, 3)
+        while name in seen:
+            name += "_2"
+        seen.add(name)
+        states.append({"name": name, "description": part, "action": "agent", "task": part})
+    states.append(
+        {
+            "name": "report",
+            "description": "summarize the findings",
+            "action": "agent",
+            "task": f"summarize the findings for: {problem}",
+        }
+    )
+    return {
+        "name": _snake(problem),
+        "description": f"{problem} {DEMO_TAG}",
+        "domain": str(task.get("domain") or "general"),
+        "tags": sorted(words(problem))[:8],
+        "states": states,
+        "transitions": [],
+        "confidence": 0.6,
+    }
+
+
+def _solve(task: Mapping[str, Any]) -> dict[str, Any]:
+    problem = str(task.get("problem", ""))
+    found = arithmetic_in(problem)
+    if found is not None:
+        return {
+            "answer": _fmt(found[1]),
+            "confidence": 0.99,
+            "steps": [f"{found[0]} = {_fmt(found[1])}"],
+            "is_complete": True,
+        }
+    return {
+        "answer": f"{_free_text(problem)} {DEMO_TAG}",
+        "confidence": 0.2,
+        "steps": [],
+        "is_complete": True,
+    }
+
+
+def _reason(task: Mapping[str, Any]) -> dict[str, Any]:
+    question = str(task.get("question", ""))
+    context = task.get("context") or {}
+    keys = list(context)[:5] if isinstance(context, Mapping) else []
+    steps = [f"considered `{k}`" for k in keys] or ["no context was given"]
+    return {
+        "conclusion": f"{question} — see the context's {', '.join(keys) or 'absence'} {DEMO_TAG}",
+        "confidence": 0.5,
+        "reasoning": steps,
+    }
+
+
+def _analyze(task: Mapping[str, Any]) -> dict[str, Any]:
+    data = task.get("data")
+    findings = []
+    items = (
+        data.items()
+        if isinstance(data, Mapping)
+        else enumerate(data if isinstance(data, list) else [data])
+    )
+    for key, value in list(items)[:10]:
+        numbers = [
+            v for v in (value if isinstance(value, list) else [value]) if isinstance(v, int | float)
+        ]
+        if numbers:
+            detail = (
+                f"min {min(numbers)}, max {max(numbers)}, mean {sum(numbers) / len(numbers):.3g}"
+            )
+            spread = max(numbers) - min(numbers)
+            severity = "high" if spread > abs(sum(numbers) / len(numbers)) else "low"
+        else:
+            detail, severity = str(value)[:200], "medium"
+        findings.append({"title": str(key), "detail": detail, "severity": severity})
+    return {
+        "summary": f"{task.get('analysis_type', 'analysis')} of {len(findings)} items {DEMO_TAG}",
+        "findings": findings,
+        "recommendations": [],
+        "confidence": 0.5,
+    }
+
+
+def _consensus(task: Mapping[str, Any]) -> dict[str, Any]:
+    mine = str(task.get("your_answer", ""))
+    others = [str(o) for o in task.get("other_answers") or []]
+    if not others:
+        score = 1.0
+    else:
+        score = sum((overlap(mine, o) + overlap(o, mine)) / 2 for o in others) / len(others)
+    value = try_evaluate(mine)
+    return {
+        "agree": score >= 0.5,
+        "score": round(score, 3),
+        "feedback": f"word overlap with the others is {score:.0%} {DEMO_TAG}",
+        "revised_answer": None if value is None else _fmt(value),
+    }
+
+
+_TASKS = {
+    "workflow_selection": _select,
+    "strategy": _strategy,
+    "workflow_creation": _create,
+    "solve": _solve,
+    "reasoning": _reason,
+    "data_analysis": _analyze,
+    "consensus_feedback": _consensus,
+}
