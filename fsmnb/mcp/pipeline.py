@@ -63,7 +63,7 @@ async def run_pipeline(
     data: dict[str, Any],
     *,
     tenant: str,
-    timeout: float,
+    limit: float,
     report: Callable[[int, int, str], None] | None = None,
 ) -> PipelineResult:
     """Interpret `effect` in a short-lived run with `data`; return its result and effect log.
@@ -99,11 +99,11 @@ async def run_pipeline(
     run = wf.start(dict(data), tenant=tenant)
     unsubscribe = run.subscribe(observe)
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit):
             await run.wait()
     except TimeoutError:
         run.cancel("pipeline timed out")
-        raise RunError(f"The effect pipeline did not finish within {timeout:g} s; it was cancelled.") from None
+        raise RunError(f"The effect pipeline did not finish within {limit:g} s; it was cancelled.") from None
     except FsmnbError as e:
         cause = e.__cause__ if isinstance(e.__cause__, FsmnbError) else e
         raise RunError(f"The effect pipeline failed: {cause}") from None

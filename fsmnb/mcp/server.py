@@ -21,7 +21,7 @@ from mcp_types import ToolAnnotations
 
 from fsmnb.engine.manager import Manager
 from fsmnb.engine.run import Run
-from fsmnb.errors import FsmnbError
+from fsmnb.errors import FsmnbError, RunNotFound
 from fsmnb.mcp.notify import Notifier
 from fsmnb.mcp.tenancy import TenantBus, Unauthenticated, tenant_of
 from fsmnb.workflow.workflow import Workflow
@@ -165,7 +165,13 @@ class FsmServer:
 
     def run(self, tenant: str, run_id: str) -> Run:
         """The run `run_id` of `tenant` (a tool error if absent or another tenant's)."""
-        return self.manager.get(run_id, tenant=tenant)
+        try:
+            return self.manager.get(run_id, tenant=tenant)
+        except RunNotFound:
+            raise ToolError(
+                f"No run `{run_id}` is visible to you. `resources/list` lists your runs "
+                "(fsm://runs/...); `create_fsm` starts one."
+            ) from None
 
     def close(self) -> None:
         """Stop every notification this server set up."""

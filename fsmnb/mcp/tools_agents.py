@@ -54,7 +54,7 @@ def register(app: FsmServer) -> None:
     async def run(effect: Effect, tenant: str, ctx: Context | None) -> Any:
         relay = ProgressRelay(ctx)
         try:
-            out = await run_pipeline(effect, {}, tenant=tenant, timeout=app.pipeline_timeout,
+            out = await run_pipeline(effect, {}, tenant=tenant, limit=app.pipeline_timeout,
                                      report=relay.push)
         finally:
             await relay.close()

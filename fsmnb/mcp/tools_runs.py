@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from fsmnb.engine.journal import entry_fields
 from fsmnb.errors import FsmnbError, TransitionError
 from fsmnb.mcp._json import jsonable, run_uri
-from fsmnb.mcp.progress import ProgressRelay
 from fsmnb.mcp.models import BatchItem, BatchResult, EventResult, Metrics, RunInfo
+from fsmnb.mcp.progress import ProgressRelay
 from fsmnb.mcp.specs import workflow_from_spec
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def register(app: FsmServer) -> None:
         if spec is not None:
             app.add_private(tenant, wf, "spec")
         await asyncio.sleep(0)  # let a first state with an action begin
-        return run_info(manager.get(rid, tenant=tenant))
+        return run_info(app.run(tenant, rid))
 
     @app.tool()
     async def send_event(
@@ -112,7 +112,7 @@ def register(app: FsmServer) -> None:
     ) -> EventResult:
         """Send an event to a run; the result says which state it led to."""
         tenant = app.tenant(ctx)
-        run = manager.get(run_id, tenant=tenant)
+        run = app.run(tenant, run_id)
         previous = run.state
         try:
             state = run.send(event, **(payload or {}))
@@ -137,7 +137,7 @@ def register(app: FsmServer) -> None:
         ctx: Context | None = None,
     ) -> RunInfo:
         """The state, status, data and allowed events of a run."""
-        run = manager.get(run_id, tenant=app.tenant(ctx))
+        run = app.run(app.tenant(ctx), run_id)
         return run_info(run, data=include_data, history=include_history)
 
     @app.tool()

@@ -12,8 +12,14 @@ from pydantic import Field
 from fsmnb.effects import effect_from_json
 from fsmnb.fsm.diagram import DiagramUnavailable
 from fsmnb.mcp._json import run_uri, workflow_uri
-from fsmnb.mcp.models import Diagram, PipelineResult, TemplateInfo, WorkflowCreated, WorkflowInfo
-from fsmnb.mcp.models import WorkflowList
+from fsmnb.mcp.models import (
+    Diagram,
+    PipelineResult,
+    TemplateInfo,
+    WorkflowCreated,
+    WorkflowInfo,
+    WorkflowList,
+)
 from fsmnb.mcp.pipeline import check_policy, run_pipeline
 from fsmnb.mcp.progress import ProgressRelay
 from fsmnb.mcp.templates import TEMPLATES, build_from_template
@@ -142,6 +148,6 @@ def register(app: FsmServer) -> None:
         relay = ProgressRelay(ctx)
         try:
             return await run_pipeline(effect, data, tenant=tenant,
-                                      timeout=app.pipeline_timeout, report=relay.push)
+                                      limit=app.pipeline_timeout, report=relay.push)
         finally:
             await relay.close()

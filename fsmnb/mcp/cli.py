@@ -1,0 +1,96 @@
+"""`fsmnb mcp`: serve workflows over stdio (the default) or streamable HTTP."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from typing import Any
+
+__all__ = ("add_parser", "run")
+
+TOKEN_ENV = "FSMNB_MCP_TOKEN"
+
+
+def add_parser(commands: Any) -> None:
+    """Add the `mcp` subcommand to the `fsmnb` parser's subcommands."""
+    p = commands.add_parser(
+        "mcp",
+        help="serve workflows as an MCP server (stdio, or HTTP with --http)",
+        description="Serve the workflows defined in Python files, modules or notebooks as MCP "
+        "tools. Loading a source runs its code: serve only sources you trust. Notebooks: "
+        "only code cells run; tag cells `mcp` to run only those, `mcp-skip` to skip one.",
+    )
+    p.add_argument("sources", nargs="*", help="a .py file, a .ipynb notebook, or a module name")
+    p.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
+    p.add_argument("--tenant", default="default", help="the tenant of the default token")
+    p.add_argument("--token", default=None,
+                   help=f"the default tenant's bearer token (default: ${TOKEN_ENV}, or generated)")
+    p.add_argument("--tenant-token", action="append", default=[], metavar="TENANT=TOKEN",
+                   help="another tenant and its token (repeatable)")
+    p.add_argument("--rate", type=float, default=50.0, help="requests per second per token")
+    p.add_argument("--burst", type=int, default=200, help="burst size per token")
+    p.add_argument("--max-body", type=int, default=1_000_000, help="largest request, in bytes")
+    p.add_argument("--allow-network", action="store_true",
+                   help="let execute_effect_pipeline run call_api effects")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the sources and serve them until interrupted."""
+    from fsmnb.engine.manager import Manager
+    from fsmnb.errors import FsmnbError
+    from fsmnb.mcp.loader import load_workflows
+    from fsmnb.mcp.server import FsmServer
+
+    manager = Manager()
+    try:
+        for source in args.sources:
+            for wf in load_workflows(source):
+                manager.add(wf)
+    except FsmnbError as e:
+        print(f"fsmnb mcp: {e}", file=sys.stderr)
+        return 2
+    server = FsmServer(manager, tenant=args.tenant, allow_network=args.allow_network)
+    names = ", ".join(manager.workflow_names) or "none"
+    if not args.http:
+        print(f"fsmnb mcp: serving {names} over stdio", file=sys.stderr)
+        asyncio.run(server.mcp.run_stdio_async())
+        return 0
+    return _serve_http(server, args, names)
+
+
+def _serve_http(server: Any, args: argparse.Namespace, names: str) -> int:
+    from fsmnb.mcp.http import PATH, serve_http
+    from fsmnb.mcp.security import RateLimit, Tenants
+
+    tenants = Tenants()
+    given = args.token or os.environ.get(TOKEN_ENV)
+    try:
+        token = tenants.add(args.tenant, given)
+        for pair in args.tenant_token:
+            name, sep, secret = pair.partition("=")
+            if not sep:
+                raise ValueError(f"--tenant-token expects TENANT=TOKEN, got {pair!r}")
+            tenants.add(name, secret)
+    except ValueError as e:
+        print(f"fsmnb mcp: {e}", file=sys.stderr)
+        return 2
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"fsmnb mcp: serving {names} at http://{host}:{args.port}{PATH}", file=sys.stderr)
+    if given is None:
+        print(f"fsmnb mcp: bearer token for tenant {args.tenant!r} (shown once): {token}",
+              file=sys.stderr)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print("fsmnb mcp: warning: reachable from other machines; use TLS in front of it.",
+              file=sys.stderr)
+    limit = RateLimit(rate=args.rate, burst=args.burst)
+    try:
+        asyncio.run(serve_http(server, tenants, host=args.host, port=args.port,
+                               rate_limit=limit, max_body=args.max_body))
+    except KeyboardInterrupt:
+        pass
+    return 0
