@@ -27,7 +27,7 @@ from typing import Any as _Any
 from fsmnb import effects
 from fsmnb import llm as _llm  # noqa: F401  (registers the AI effect handlers; imports no SDK)
 from fsmnb.effects import register_callable
-from fsmnb.engine import Manager, Run, TelemetryEvent, VirtualClock, bus, run_sync
+from fsmnb.engine import Manager, Run, TelemetryEvent, VirtualClock, bus, resume, run_sync
 from fsmnb.errors import (
     CancelledRun,
     DefinitionError,
@@ -65,6 +65,7 @@ __all__ = (
     "load_ipython_extension",
     "pipeline",
     "register_callable",
+    "resume",
     "run_sync",
     "state",
     "task",

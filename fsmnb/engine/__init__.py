@@ -3,12 +3,16 @@
 from fsmnb.engine import combinator_handlers as _combinators  # registers handlers
 from fsmnb.engine import leaf_handlers as _leaves  # registers handlers
 from fsmnb.engine.clock import Clock, LoopClock, VirtualClock
+from fsmnb.engine.codecs import register_codec
 from fsmnb.engine.context import Context
+from fsmnb.engine.durable import current_effect_key, get_default_store, set_default_store
 from fsmnb.engine.handlers import format_path, handler_for, interpret, register_handler
 from fsmnb.engine.journal import MemoryStore, Store, entry_fields
 from fsmnb.engine.manager import Manager
 from fsmnb.engine.resources import Resources, resources
+from fsmnb.engine.resume import resume
 from fsmnb.engine.run import Run, live_run, start_run
+from fsmnb.engine.sqlite_store import SqliteStore
 from fsmnb.engine.sync import run_sync
 from fsmnb.engine.telemetry import TelemetryBus, TelemetryEvent, bus
 
@@ -22,18 +26,24 @@ __all__ = (
     "MemoryStore",
     "Resources",
     "Run",
+    "SqliteStore",
     "Store",
     "TelemetryBus",
     "TelemetryEvent",
     "VirtualClock",
     "bus",
+    "current_effect_key",
     "entry_fields",
     "format_path",
+    "get_default_store",
     "handler_for",
     "interpret",
     "live_run",
+    "register_codec",
     "register_handler",
     "resources",
+    "resume",
     "run_sync",
+    "set_default_store",
     "start_run",
 )

@@ -115,7 +115,11 @@ async def interpret(effect: Effect, ctx: Context, path: Path = ()) -> Any:
     if replay is not None:
         hit = replay.get(path, _MISSING)
         if hit is not _MISSING:
+            if isinstance(hit, EffectError):
+                raise hit  # a failure journaled before a crash, replayed as it happened
             return hit
+        if replay.__class__ is not dict and not effect.is_inline:
+            replay.before_effect(path)  # type: ignore[attr-defined]  # durable: commit first
     observed = bus.active or run._listeners
     if observed:
         _publish(ctx, "effect_started", path, effect)
@@ -132,7 +136,8 @@ async def interpret(effect: Effect, ctx: Context, path: Path = ()) -> Any:
         duration = time.perf_counter() - t0
         error = exc if isinstance(exc, EffectError) else _wrap(exc, effect, path)
         run._record(
-            ("effect_failed", time.time(), ctx.state, path, effect.label(), duration, str(exc))
+            ("effect_failed", time.time(), ctx.state, path, effect.label(), duration, str(exc),
+             f"{type(exc).__module__}:{type(exc).__qualname__}")
         )
         if observed:
             _publish(ctx, "effect_failed", path, effect, duration, {"error": str(error)})

@@ -9,11 +9,12 @@ them with `entry_fields`.
 | `started`        | workflow, data (a copy of the start data), initial state       |
 | `transition`     | source, event, target, payload or None, origin (action/external) |
 | `effect`         | state, path, label, duration (s), result                       |
-| `effect_failed`  | state, path, label, duration (s), error text                   |
+| `effect_failed`  | state, path, label, duration (s), error text, error type       |
 | `retry`          | state, path, attempt, error text, wait (s)                     |
 | `event_rejected` | state, event, reason                                           |
 | `log`            | state, level, message                                          |
 | `finished`       | status, state, error text or None                              |
+| `forked`         | parent run id, step of the parent it starts from               |
 
 Entering a state is implied by `started` (the initial state) and by each
 `transition` (its target).
@@ -32,11 +33,12 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "started": ("workflow", "data", "state"),
     "transition": ("source", "event", "target", "payload", "origin"),
     "effect": ("state", "path", "label", "duration", "result"),
-    "effect_failed": ("state", "path", "label", "duration", "error"),
+    "effect_failed": ("state", "path", "label", "duration", "error", "error_type"),
     "retry": ("state", "path", "attempt", "error", "wait"),
     "event_rejected": ("state", "event", "reason"),
     "log": ("state", "level", "message"),
     "finished": ("status", "state", "error"),
+    "forked": ("parent", "step"),
 }
 
 

@@ -32,7 +32,10 @@ class Manager:
     Args:
         workflows: the workflows it may instantiate by name (others are found in
             the process-wide catalog).
-        store: where journals are kept (memory when None).
+        store: where journals are kept: a `Store`, or the path of a SQLite file
+            (durable: instances already in it are loaded as records, and
+            `recover()` continues those that were interrupted); None means the
+            engine-wide default (memory unless `fsmnb.engine.set_default_store`).
 
     Example:
         >>> m = Manager([door])                       # doctest: +SKIP
@@ -41,13 +44,31 @@ class Manager:
         'opened'
     """
 
-    def __init__(self, workflows: Iterable[Workflow] = (), *, store: Store | None = None) -> None:
+    def __init__(
+        self, workflows: Iterable[Workflow] = (), *, store: Store | str | None = None
+    ) -> None:
+        from fsmnb.engine.durable import resolve_store
+
         self._workflows: dict[str, Workflow] = {wf.name: wf for wf in workflows}
         self._runs: dict[str, Run] = {}
-        self.store = store
+        self.store = resolve_store(store)
         self._events = 0
         self._refused = 0
         _SOURCES.add(self)
+        if self.store is not None and hasattr(self.store, "runs"):
+            from fsmnb.engine.resume import load_instances
+
+            load_instances(self)
+
+    def recover(self) -> list[str]:
+        """Continue every instance a crash interrupted in a state with code; return their ids.
+
+        They re-enter their state; journaled effect results are replayed, not
+        executed again (see ``docs/durability.md``). Needs a running loop.
+        """
+        from fsmnb.engine.resume import recover
+
+        return recover(self)
 
     # -- workflows -----------------------------------------------------------------------------
 
@@ -149,6 +170,9 @@ class Manager:
                 append(refused)
         self._events += sent
         self._refused += len(out) - sent
+        flush = getattr(self.store, "flush", None)
+        if flush is not None:
+            flush()  # a durable store: the whole batch is committed before this returns
         return out
 
     def state(self, run_id: str, *, tenant: str = "default") -> str:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from fsmnb.engine.journal import Store
+    from fsmnb.engine.timetravel import DataDiff, Snapshot
     from fsmnb.workflow.workflow import Workflow
 
 __all__ = ("Run", "live_run", "start_run")
@@ -183,6 +184,37 @@ class Run:
         from fsmnb.engine.history import visit_counts
 
         return visit_counts(self._journal)
+
+    # -- time travel (durable runs keep the data of every step; see fsmnb.engine.timetravel) --
+
+    @property
+    def steps(self) -> int:
+        """How many transitions the run has made: `at(0)` … `at(steps)` are its steps."""
+        return self._visit
+
+    def at(self, step: int) -> Snapshot:
+        """The run at `step` (0: as started; k: after its k-th transition): state, data, time."""
+        from fsmnb.engine.timetravel import snapshot_at
+
+        return snapshot_at(self, step)
+
+    def fork(
+        self, step: int, /, *, data: Mapping[str, Any] | None = None, run_id: str | None = None
+    ) -> Run:
+        """Start a new run from `step` of this one, its data updated with `data`.
+
+        This run's journal is untouched; the fork journals where it came from
+        (`fork.parent` is this run's id) and runs in the same store.
+        """
+        from fsmnb.engine.timetravel import fork_run
+
+        return fork_run(self, step, data=data, run_id=run_id)
+
+    def diff(self, a: int, b: int | None = None) -> DataDiff:
+        """What changed in the data (and state) from step `a` to step `b` (default: now)."""
+        from fsmnb.engine.timetravel import diff_steps
+
+        return diff_steps(self, a, b)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener(TelemetryEvent)` for everything this run does; returns an unsubscriber."""
@@ -574,12 +606,14 @@ def start_run(
     run_id: str | None = None,
     tenant: str = "default",
     parent: str | None = None,
-    store: Store | None = None,
+    store: Store | str | None = None,
     clock: Clock | None = None,
     schedule: bool = True,
 ) -> Run:
     """Validate `workflow` and its input, then start a run on the running loop.
 
+    `store` is a `Store`, or the path of a SQLite file (durable runs); None
+    means the engine-wide default (`fsmnb.engine.set_default_store`).
     With `schedule=False` the caller drives it with `await run._drive_here()`.
     """
     workflow.check()
@@ -591,7 +625,11 @@ def start_run(
             f"`{workflow.name}.start()` needs a running event loop (a notebook cell or an async "
             f"function). In a script use `{workflow.name}.run_sync(...)`."
         ) from None
-    run = Run(workflow, data, run_id=run_id, tenant=tenant, parent=parent, store=store)
+    if store is None or not hasattr(store, "attach"):
+        from fsmnb.engine.durable import resolve_store
+
+        store = resolve_store(store)
+    run = Run(workflow, data, run_id=run_id, tenant=tenant, parent=parent, store=store)  # type: ignore[arg-type]
     if clock is not None:
         run._ctx = Context(run, clock)
     _LIVE[run.id] = run

@@ -1,0 +1,126 @@
+"""Journal entries as rows: the JSON layout a durable store writes and reads back.
+
+A row is ``(kind, time, state, path, body)``; ``body`` is a JSON list of the
+entry's fields after ``(kind, time)`` with values encoded by `fsmnb.engine.codecs`
+and effect paths as plain lists. Durable runs add the run's data to the journal,
+which is what makes the journal the single source of truth:
+
+- ``started`` carries the whole start data (as in memory);
+- ``transition`` and ``finished`` carry one more field, a *data diff*: the keys
+  whose value changed since the previous diff (``{"set": {...}, "del": [...]}``),
+  or None when nothing changed. Decoded entries keep it as their last field
+  (an entry without it, as a run kept in memory journals it, says nothing of the data).
+
+Data is compared by its JSON text, so changes made in place by plain Python
+(``ctx.data["items"].append(x)``) are captured like any other.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from fsmnb.engine.codecs import decode, dumps, encode
+from fsmnb.engine.handlers import format_path
+from fsmnb.errors import SerializationError
+
+__all__ = ("DIFF_KINDS", "Row", "apply_diff", "decode_row", "diff_json", "encode_entry")
+
+Row = tuple[str, float, str | None, str | None, str]
+
+_PATH_KINDS = frozenset(("effect", "effect_failed", "retry"))
+#: kinds that carry a data diff in durable journals
+DIFF_KINDS = frozenset(("transition", "finished"))
+_quote = json.dumps
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_data(data: Mapping[str, Any]) -> dict[str, str]:
+    """Each value of `data` as JSON text, keyed by its (string) key."""
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if key.__class__ is not str:
+            raise SerializationError(
+                f"Run data keys must be strings; found the {type(key).__name__} key `{key!r}`. "
+                f"Use a string key (e.g. `str({key!r})`)."
+            )
+        try:
+            out[key] = dumps(value)
+        except SerializationError as error:
+            error.trail.insert(0, key)  # type: ignore[attr-defined]
+            raise
+    return out
+
+
+def diff_json(changed: Iterable[tuple[str, str]], removed: Iterable[str]) -> str:
+    """The JSON text of a data diff from pre-encoded values (no value is encoded twice)."""
+    pairs = ",".join(f"{_quote(k)}:{text}" for k, text in changed)
+    return f'{{"set":{{{pairs}}},"del":{_quote(list(removed))}}}'
+
+
+def apply_diff(data: dict[str, Any], diff: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Apply a decoded data diff to `data` in place and return it."""
+    if diff:
+        data.update(diff["set"])
+        for key in diff["del"]:
+            data.pop(key, None)
+    return data
+
+
+def encode_entry(
+    entry: tuple[Any, ...], *, data: Mapping[str, str] | None = None, diff: str | None = None
+) -> Row:
+    """One journal entry as a row.
+
+    Args:
+        entry: the entry tuple, as the run journals it.
+        data: for ``started``: the start data, pre-encoded by `encode_data`.
+        diff: for ``transition``/``finished``: the data diff's JSON text (None: no change).
+
+    Raises:
+        SerializationError: a value in the entry has no codec.
+    """
+    kind, t, *fields = entry
+    state: str | None = None
+    path: str | None = None
+    if kind in _PATH_KINDS:
+        state, raw_path = fields[0], fields[1]
+        path = format_path(raw_path)
+        body = _json([state, list(raw_path), *[encode(f) for f in fields[2:]]])
+    elif kind == "started":
+        state = fields[2]
+        pairs = ",".join(f"{_quote(k)}:{v}" for k, v in (data or {}).items())
+        body = f"[{_quote(fields[0])},{{{pairs}}},{_quote(state)}]"
+    elif kind == "transition":
+        state = fields[2]
+        text = _json([fields[0], fields[1], fields[2], encode(fields[3]), fields[4]])
+        body = f"{text[:-1]},{diff or 'null'}]"
+    elif kind == "finished":
+        state = fields[1]
+        text = dumps(fields)
+        body = f"{text[:-1]},{diff or 'null'}]"
+    else:
+        state = fields[0] if fields and isinstance(fields[0], str) else None
+        body = dumps(fields)
+    return kind, t, state, path, body
+
+
+def decode_row(kind: str, t: float, body: str) -> tuple[Any, ...]:
+    """The entry tuple a row holds (durable extras such as data diffs come last)."""
+    fields = json.loads(body)
+    if kind in _PATH_KINDS:
+        return (kind, t, fields[0], tuple(fields[1]), *[decode(f) for f in fields[2:]])
+    if kind == "started":
+        return (kind, t, fields[0], decode(fields[1]) or None, fields[2])
+    if kind == "transition":
+        payload = decode(fields[3])
+        extra = (decode(fields[5]),) if len(fields) > 5 else ()
+        return (kind, t, fields[0], fields[1], fields[2], payload, fields[4], *extra)
+    if kind == "finished":
+        extra = (decode(fields[3]),) if len(fields) > 3 else ()
+        return (kind, t, fields[0], fields[1], fields[2], *extra)
+    return (kind, t, *[decode(f) for f in fields])

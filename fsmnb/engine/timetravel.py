@@ -1,0 +1,217 @@
+"""Time travel: a run's state and data at any step, forks from a step, diffs between steps.
+
+Step 0 is the run as started; step k is the run right after its k-th
+transition (the state it entered and its data then); the last step of an ended
+run also holds the data its final state left. A durable run journals its data
+at every step, so every step is known; a run kept in memory knows the data of
+its first and its current step only (`Snapshot.data` is None for the others).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from fsmnb.engine.durable import writer_of
+from fsmnb.engine.journal_codec import apply_diff
+from fsmnb.engine.run import _LIVE, Run
+from fsmnb.errors import RunError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ("DataDiff", "Snapshot", "diff_steps", "fork_run", "snapshot_at", "snapshots")
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A run at one step.
+
+    Attributes:
+        step: 0 (started) … `run.steps`.
+        state: the state the run was in.
+        data: its data then (None when a run kept in memory does not know it).
+        time: when the step happened (seconds since the epoch).
+        event: the event that led to it (None at step 0).
+        payload: that event's payload.
+    """
+
+    step: int
+    state: str
+    data: dict[str, Any] | None
+    time: float
+    event: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        data = "unknown (kept in memory)" if self.data is None else html.escape(repr(self.data))
+        return (
+            f"<div class='fsmnb-snapshot'>step <b>{self.step}</b> in state <b>{self.state}</b>"
+            f" after <code>{html.escape(str(self.event))}</code><br><code>{data}</code></div>"
+        )
+
+
+def snapshots(run: Run) -> list[Snapshot]:
+    """Every step of `run`, from its journal (its store's, for a durable run)."""
+    writer = writer_of(run)
+    journal = writer.store.load(run.id) if writer is not None else run._journal
+    first = journal[0]
+    data: dict[str, Any] | None = dict(first[3] or {})
+    out = [Snapshot(0, first[4], copy.deepcopy(data), first[1])]
+    for entry in journal[1:]:
+        if entry[0] == "transition":
+            if data is not None and len(entry) > 7:
+                apply_diff(data, entry[7])
+            else:
+                data = None
+            snap = Snapshot(len(out), entry[4], copy.deepcopy(data), entry[1], entry[3],
+                            dict(entry[5] or {}))  # fmt: skip
+            out.append(snap)
+        elif entry[0] == "finished" and data is not None and len(entry) > 5:
+            apply_diff(data, entry[5])
+            last = out[-1]
+            out[-1] = Snapshot(last.step, last.state, copy.deepcopy(data), last.time, last.event,
+                               last.payload)  # fmt: skip
+    if writer is None and run.steps == len(out) - 1:  # in memory: the current data is known
+        last = out[-1]
+        out[-1] = Snapshot(last.step, last.state, copy.deepcopy(run.data), last.time, last.event,
+                           last.payload)  # fmt: skip
+    return out
+
+
+def snapshot_at(run: Run, step: int) -> Snapshot:
+    """`run` at `step` (negative steps count from the end, like list indices).
+
+    Raises:
+        IndexError: the run has no such step.
+    """
+    steps = snapshots(run)
+    try:
+        return steps[step]
+    except IndexError:
+        raise IndexError(
+            f"Run `{run.id}` has steps 0 to {len(steps) - 1}; there is no step {step}."
+        ) from None
+
+
+def fork_run(
+    run: Run, step: int, *, data: dict[str, Any] | Any = None, run_id: str | None = None
+) -> Run:
+    """A new run that starts at `step` of `run` with its data there updated by `data`.
+
+    The fork re-enters the state of that step (its action runs again, with fresh
+    effects), journals its parent and step, and lives in the same store.
+
+    Raises:
+        RunError: the data at `step` is not known (a run kept in memory).
+    """
+    snap = snapshot_at(run, step)
+    if snap.data is None:
+        raise RunError(
+            f"Run `{run.id}` kept no data for step {step} (it is kept in memory). Start it with "
+            f'a store (`store="runs.db"`) to fork it from any step.'
+        )
+    values = {**snap.data, **(data or {})}
+    wf = run.workflow
+    child = Run(wf, values, run_id=run_id, tenant=run.tenant, parent=run.id)
+    child.state = snap.state
+    child._journal[:] = [
+        ("started", time.time(), wf.name, dict(values) or None, snap.state),
+        ("forked", time.time(), run.id, snap.step if snap.step >= 0 else step),
+    ]
+    ctx = child._context()
+    ctx.state, ctx.event, ctx.payload = snap.state, snap.event, snap.payload
+    writer = writer_of(run)
+    if writer is not None:
+        writer.store.attach(child, forked_from=run.id, fork_step=snap.step)
+        for entry in child._journal:
+            child._sink(child.id, entry)  # type: ignore[misc]
+    _LIVE[child.id] = child
+    sdef = wf.states[snap.state]
+    if not sdef.is_passive:
+        child._schedule()
+    elif sdef.final:
+        child._finish("done")
+    else:
+        child._idle()
+    return child
+
+
+@dataclass(frozen=True, slots=True)
+class DataDiff:
+    """What changed between two steps of a run.
+
+    Attributes:
+        a, b: the steps compared.
+        states: the state at `a` and at `b`.
+        added: keys present at `b` only, with their values.
+        removed: keys present at `a` only, with their values.
+        changed: keys whose value differs, as ``(value at a, value at b)``.
+    """
+
+    a: int
+    b: int
+    states: tuple[str, str]
+    added: dict[str, Any]
+    removed: dict[str, Any]
+    changed: dict[str, tuple[Any, Any]]
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed or self.states[0] != self.states[1])
+
+    def frame(self) -> pd.DataFrame:
+        """One row per changed key: ``key, change, before, after``."""
+        import pandas as pd
+
+        rows = [(k, "added", None, v) for k, v in self.added.items()]
+        rows += [(k, "removed", v, None) for k, v in self.removed.items()]
+        rows += [(k, "changed", old, new) for k, (old, new) in self.changed.items()]
+        return pd.DataFrame(rows, columns=["key", "change", "before", "after"])
+
+    def _repr_html_(self) -> str:
+        head = f"<b>step {self.a} → {self.b}</b>: {self.states[0]} → {self.states[1]}"
+        return head + self.frame().to_html(index=False)
+
+    def __repr__(self) -> str:
+        parts = [f"+{k}" for k in self.added] + [f"-{k}" for k in self.removed]
+        parts += [f"~{k}" for k in self.changed]
+        return (
+            f"<DataDiff step {self.a} -> {self.b}: {self.states[0]} -> {self.states[1]}; "
+            f"{' '.join(parts) or 'no data change'}>"
+        )
+
+
+def diff_steps(run: Run, a: int, b: int | None = None) -> DataDiff:
+    """Compare the data of `run` at steps `a` and `b` (default: the last step)."""
+    steps = snapshots(run)
+    first = steps[a]
+    last = steps[-1 if b is None else b]
+    if first.data is None or last.data is None:
+        raise RunError(
+            f"Run `{run.id}` kept no data for step {a if first.data is None else b} (it is kept "
+            f"in memory). Start it with a store to compare any two steps."
+        )
+    before, after = first.data, last.data
+    return DataDiff(
+        a=first.step,
+        b=last.step,
+        states=(first.state, last.state),
+        added={k: v for k, v in after.items() if k not in before},
+        removed={k: v for k, v in before.items() if k not in after},
+        changed={
+            k: (before[k], v) for k, v in after.items() if k in before and not _same(before[k], v)
+        },
+    )
+
+
+def _same(x: Any, y: Any) -> bool:
+    try:
+        return bool(x == y)
+    except Exception:  # e.g. DataFrames, whose `==` is element-wise
+        return x is y or repr(x) == repr(y)
