@@ -147,6 +147,7 @@ function render({ model, el }) {
     badge.textContent = status;
     badge.className = `fsmnb-badge fsmnb-${status}`;
     steps.textContent = `${model.get("steps")} steps · ${model.get("state")}`;
+    root.dataset.workflow = model.get("workflow");
     root.dataset.state = model.get("state");
     root.dataset.status = status;
     error.textContent = model.get("error") || "";
