@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := .venv/.apt
 
-.PHONY: setup demo test lint typecheck unit bench lab clean system
+.PHONY: setup demo test lint typecheck unit browser bench lab clean system
 
 ## setup: create .venv, install fsmnb with its dev extras, and Debian packages when missing
 setup: $(STAMP)
@@ -39,6 +39,10 @@ test: setup
 
 unit: setup
 	$(BIN)/python -m pytest -q tests/unit
+
+## browser: the JupyterLab-in-Chromium widget tests alone (screenshots in build/screenshots/)
+browser: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m browser tests/browser
 
 ## bench: fsmnb side by side with its peers (installs the peers into .venv-bench)
 bench:
