@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from typing import Any
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve_http(server: Any, args: argparse.Namespace, names: str) -> int:
-    from fsmnb.mcp.http import PATH, serve_http
+    from fsmnb.mcp.http import serve_http
     from fsmnb.mcp.security import RateLimit, Tenants
 
     tenants = Tenants()
@@ -79,18 +80,18 @@ def _serve_http(server: Any, args: argparse.Namespace, names: str) -> int:
     except ValueError as e:
         print(f"fsmnb mcp: {e}", file=sys.stderr)
         return 2
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"fsmnb mcp: serving {names} at http://{host}:{args.port}{PATH}", file=sys.stderr)
-    if given is None:
-        print(f"fsmnb mcp: bearer token for tenant {args.tenant!r} (shown once): {token}",
-              file=sys.stderr)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print("fsmnb mcp: warning: reachable from other machines; use TLS in front of it.",
-              file=sys.stderr)
+
+    def announce(url: str) -> None:
+        print(f"fsmnb mcp: serving {names} at {url}", file=sys.stderr)
+        if given is None:
+            print(f"fsmnb mcp: bearer token for tenant {args.tenant!r} (shown once): {token}",
+                  file=sys.stderr)
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            print("fsmnb mcp: warning: reachable from other machines; put TLS in front of it.",
+                  file=sys.stderr)
+        sys.stderr.flush()
     limit = RateLimit(rate=args.rate, burst=args.burst)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_http(server, tenants, host=args.host, port=args.port,
-                               rate_limit=limit, max_body=args.max_body))
-    except KeyboardInterrupt:
-        pass
+                               rate_limit=limit, max_body=args.max_body, announce=announce))
     return 0

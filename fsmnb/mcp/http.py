@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -167,11 +167,18 @@ async def serve_http(
     port: int = 8765,
     rate_limit: RateLimit | None = None,
     max_body: int = DEFAULT_MAX_BODY,
+    announce: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve over HTTP in the foreground until interrupted (what `fsmnb mcp --http` runs)."""
+    """Serve over HTTP in the foreground until interrupted (what `fsmnb mcp --http` runs).
+
+    `announce(url)` is called with the endpoint once the port is bound (port 0 picks one).
+    """
     app = build_app(server, tenants, host=host, max_body=max_body,
                     rate_limit=rate_limit if rate_limit is not None else RateLimit())
     sock = _listen(host, port)
+    if announce is not None:
+        shown = f"[{host}]" if ":" in host else host
+        announce(f"http://{shown}:{sock.getsockname()[1]}{PATH}")
     await _uvicorn_server(app, background=False).serve(sockets=[sock])
 
 

@@ -10,6 +10,7 @@ For updates that outlive a call, subscribe to the run's resource URI.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -19,6 +20,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from fsmnb.engine.telemetry import TelemetryEvent
+from fsmnb.errors import FsmnbError
 from fsmnb.mcp._json import jsonable, run_uri
 from fsmnb.mcp.analytics import engine_analytics, journal_analytics
 from fsmnb.mcp.models import Analytics, StreamedEvent, StreamResult
@@ -60,7 +62,7 @@ def register(app: FsmServer) -> None:
         max_events: Annotated[int, Field(strict=True, ge=1, le=10_000)] = 100,
         timeout_seconds: Annotated[float, Field(ge=0.0, le=3600.0)] = 10.0,
         stop_when_idle: Annotated[
-            bool, Field(strict=True, description="Stop once the run waits for an event.")
+            bool, Field(strict=True, description="Stop once the run, having moved, waits again.")
         ] = False,
         ctx: Context | None = None,
     ) -> StreamResult:
@@ -86,24 +88,28 @@ def register(app: FsmServer) -> None:
                     finish("max_events")
             if event.kind == "run_finished":
                 finish("done")
-            elif stop_when_idle and run.status == "waiting" and event.kind == "transition":
-                asyncio.get_running_loop().call_soon(_idle_check)
+            elif event.kind == "transition":
+                moved.set()
 
-        def _idle_check() -> None:
-            if run.status == "waiting":
-                finish("idle")
+        async def until_idle() -> None:
+            await moved.wait()
+            with contextlib.suppress(FsmnbError):
+                await run.wait(until_idle=True)
+            finish("done" if run.done else "idle")
 
+        moved = asyncio.Event()
         if run.done:
             finish("done")
-        elif stop_when_idle and run.status == "waiting":
-            finish("idle")
         unsubscribe = run.subscribe(listen)
+        watcher = asyncio.create_task(until_idle()) if stop_when_idle else None
         try:
             await asyncio.wait_for(stop.wait(), min(timeout_seconds, app.max_wait))
         except TimeoutError:
             finish("timeout")
         finally:
             unsubscribe()
+            if watcher is not None:
+                watcher.cancel()
             await relay.close()
         return StreamResult(
             run_id=run.id, uri=run_uri(run.id), events=events,
