@@ -29,8 +29,8 @@ from fsmnb.llm.index import Hit, MemoryIndex, VectorIndex, vector_index
 from fsmnb.llm.pricing import PRICES, cost_for, set_price
 from fsmnb.llm.provider import Provider, default_model, get_provider, register_provider
 from fsmnb.llm.resilience import Policy
-from fsmnb.llm.scripted import ScriptedProvider, scripted
-from fsmnb.llm.structured import Attempt, StructuredResult, structured, validate_reply
+from fsmnb.llm.script import ScriptedProvider, scripted
+from fsmnb.llm.structured_calls import Attempt, StructuredResult, structured, validate_reply
 from fsmnb.llm.templates import load_templates, register_template, render, template_names
 from fsmnb.llm.types import Completion, LLMReply, LLMRequest, ToolCall, Usage
 

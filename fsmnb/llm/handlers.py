@@ -38,7 +38,7 @@ _register_codecs()
 @register_handler(CallLLM)
 async def _call_llm(effect: CallLLM, ctx: Context, path: Path) -> Any:
     from fsmnb.llm.client import complete
-    from fsmnb.llm.structured import structured
+    from fsmnb.llm.structured_calls import structured
 
     options = dict(effect.options)
     cache = options.pop("cache", None)

@@ -156,7 +156,7 @@ def _ensure_builtins() -> None:
         "anthropic": _lazy("fsmnb.llm.adapters.anthropic_sdk", "AnthropicProvider"),
         "local": _lazy("fsmnb.llm.adapters.llama_cpp", "LocalProvider"),
         "demo": _lazy("fsmnb.llm.demo", "DemoProvider"),
-        "scripted": _lazy("fsmnb.llm.scripted", "named_script"),
+        "scripted": _lazy("fsmnb.llm.script", "named_script"),
         "replay": _lazy("fsmnb.llm.replay", "ReplayProvider"),
     }
     for prefix, factory in builtins.items():

@@ -93,3 +93,9 @@ class LoopClients:
         if client is None:
             client = self._clients[loop] = self._make()
         return client
+
+    async def aclose(self) -> None:
+        """Close the running loop's client (its connection pool), if one was made."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.close()

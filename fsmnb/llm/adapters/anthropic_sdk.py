@@ -47,6 +47,10 @@ class AnthropicProvider:
     def __repr__(self) -> str:
         return f"<AnthropicProvider {self.model} base_url={self.base_url or 'default'}>"
 
+    async def aclose(self) -> None:
+        """Close this loop's HTTP connections (call before the loop ends to avoid warnings)."""
+        await self._clients.aclose()
+
     def _key(self) -> str | None:
         return self._api_key or os.environ.get("ANTHROPIC_API_KEY")
 
