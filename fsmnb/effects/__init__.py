@@ -79,6 +79,7 @@ from fsmnb.effects.registry import (
     resolve_callable,
     unregister_callable,
 )
+from fsmnb.effects.spec import effect_from_json, effect_schema, effect_to_json
 
 __all__ = (
     "Batch",
@@ -121,6 +122,9 @@ __all__ = (
     "circuit_breaker",
     "coordinate_agents",
     "delay",
+    "effect_from_json",
+    "effect_schema",
+    "effect_to_json",
     "embed_text",
     "emit",
     "get_data",

@@ -141,7 +141,10 @@ class Retry(Effect):
         elif self.backoff == "linear":
             wait = self.base * n
         else:
-            wait = self.base * self.factor ** (n - 1)
+            try:
+                wait = self.base * self.factor ** (n - 1)
+            except OverflowError:  # many attempts: factor^n exceeds a float, so the cap applies
+                wait = self.max_delay
         return float(min(wait, self.max_delay))
 
     def should_retry(self, error: BaseException) -> bool:
@@ -315,6 +318,13 @@ def retry(
         raise DefinitionError(f"`retry` jitter is a fraction between 0 and 1, got {jitter}.")
     if isinstance(retry_on, type):
         retry_on = (retry_on,)
+    elif not callable(retry_on):
+        retry_on = tuple(retry_on)  # a list would be taken for a predicate by `should_retry`
+        for cls in retry_on:
+            if not (isinstance(cls, type) and issubclass(cls, BaseException)):
+                raise DefinitionError(
+                    f"`retry` retry_on takes exception classes or a predicate, got `{cls!r:.60}`."
+                )
     return Retry(
         effect=_effect(effect, "retry"),
         attempts=attempts,
@@ -347,7 +357,9 @@ def circuit_breaker(
 ) -> CircuitBreaker:
     """Guard `effect` with the breaker `name`, shared by every effect that names it."""
     if failure_threshold < 1:
-        raise DefinitionError(f"`circuit_breaker` needs failure_threshold ≥ 1, got {failure_threshold}.")
+        raise DefinitionError(
+            f"`circuit_breaker` needs failure_threshold ≥ 1, got {failure_threshold}."
+        )
     return CircuitBreaker(
         effect=_effect(effect, "circuit_breaker"),
         name=name,
