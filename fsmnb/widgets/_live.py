@@ -8,12 +8,18 @@ into the synced traits inside `hold_sync()`, so the browser receives one comm
 message per flush whatever happened in between. The run never waits for the
 browser and the browser never sees more than ~`max_rate` messages per second.
 
+A flush costs time on the same loop as the run (serializing the traits and
+handing them to the kernel's iopub socket), so the interval also stretches to
+keep flushing under `max_share` of the loop's time: a widget with a large
+payload updates less often instead of slowing the run.
+
 Without a running loop (a script, a thread) an update is flushed at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -37,15 +43,18 @@ class LiveWidget(anywidget.AnyWidget):
 
     Attributes:
         max_rate: the most flushes (comm messages) per second.
+        max_share: the largest share of the loop's time that flushing may take.
         flushes: how many flushes this widget has done (for tests and benchmarks).
     """
 
     max_rate: ClassVar[float] = 30.0
+    max_share: ClassVar[float] = 0.02
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._timer: asyncio.Handle | None = None
         self._last_flush = float("-inf")
+        self._interval = 1.0 / self.max_rate
         self._loop = _running_loop()
         self._unsubscribe: list[Callable[[], None]] = []
         self.flushes = 0
@@ -68,7 +77,7 @@ class LiveWidget(anywidget.AnyWidget):
         self._arm(loop)
 
     def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
-        delay = self._last_flush + 1.0 / self.max_rate - loop.time()
+        delay = self._last_flush + self._interval - loop.time()
         self._timer = loop.call_later(max(delay, 0.0), self.flush)
 
     def flush(self) -> None:
@@ -76,12 +85,15 @@ class LiveWidget(anywidget.AnyWidget):
         timer, self._timer = self._timer, None
         if timer is not None:
             timer.cancel()
-        loop = _running_loop()
-        if loop is not None:
-            self._last_flush = loop.time()
+        started = time.perf_counter()
         with self.hold_sync():
             self._sync()
         self.flushes += 1
+        cost = time.perf_counter() - started
+        self._interval = max(1.0 / self.max_rate, cost / self.max_share)
+        loop = _running_loop()
+        if loop is not None:
+            self._last_flush = loop.time()
 
     def _sync(self) -> None:
         """Copy the Python-side state into the synced traits (only changed ones are sent)."""

@@ -40,6 +40,8 @@ def row(event: TelemetryEvent, start: float) -> dict[str, Any]:
         text = f"↻ {event.name} attempt {data.get('attempt')} in {data.get('wait', 0):.3g} s: {data.get('error', '')}"
     elif kind == "log":
         text = str(data.get("message", ""))
+    elif kind == "run_started":
+        text = f"run started in {event.state}"
     elif kind == "run_waiting":
         text = f"waiting in {event.state}"
     elif kind == "run_finished":
@@ -51,6 +53,7 @@ def row(event: TelemetryEvent, start: float) -> dict[str, Any]:
 
 
 _JOURNAL_KINDS = {
+    "started": lambda e: TelemetryEvent("run_started", state=e[4], name=e[2], time=e[1]),
     "transition": lambda e: TelemetryEvent(
         "transition", state=e[4], name=e[3], data={"source": e[2], "target": e[4]}, time=e[1]
     ),

@@ -14,26 +14,22 @@ the kernel's loop, which is how a person drives a run waiting for them.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import traitlets as t
 
-from fsmnb.engine.display import failed_states, run_text
-from fsmnb.engine.telemetry import TelemetryEvent
+from fsmnb.engine.display import run_text
 from fsmnb.errors import FsmnbError
 from fsmnb.fsm.diagram import DiagramUnavailable
 from fsmnb.widgets._assets import asset
 from fsmnb.widgets._jsonable import jsonable
 from fsmnb.widgets._live import LiveWidget
-from fsmnb.widgets._timeline import journal_rows, row
+from fsmnb.widgets._run_tracker import RunTracker
 
 if TYPE_CHECKING:
     from fsmnb.engine.run import Run
 
 __all__ = ("RunView",)
-
-_EFFECT_END = frozenset({"effect_finished", "effect_failed", "effect_cancelled"})
 
 
 class RunView(LiveWidget):
@@ -50,7 +46,8 @@ class RunView(LiveWidget):
         visits: times each state was entered. failed: states where an effect failed.
         active: running effects' labels by state. allowed_events: what `send` accepts now.
         timeline: the latest rows ``{t, kind, state, text}``. data: the run's data (bounded JSON).
-        steps: transitions so far (the seam for a step slider / fork-from-here).
+        steps: `run.steps`, the transitions so far: `run.at(0)` … `run.at(steps)` are the
+            run's steps (the seam for a step slider and "fork from here", see `run.fork`).
         error: the run's error, or the last refused button click.
     """
 
@@ -71,68 +68,30 @@ class RunView(LiveWidget):
     steps = t.Int(0).tag(sync=True)
     error = t.Unicode("").tag(sync=True)
 
-    def __init__(self, run: Run, *, timeline_size: int = 200, **kwargs: Any) -> None:
+    def __init__(self, run: Run, *, timeline_size: int = 100, **kwargs: Any) -> None:
         self.run = run
-        journal = run._journal
-        self._start = journal[0][1] if journal else 0.0
-        self._visits: dict[str, int] = run.visits
-        self._failed: dict[str, None] = dict.fromkeys(failed_states(run))
-        self._active: dict[str, tuple[str, str]] = {}  # path -> (state, label)
-        self._steps = sum(1 for e in journal if e[0] == "transition")
-        self._rows: deque[Any] = deque(journal_rows(journal, self._start), maxlen=timeline_size)
+        self._track = RunTracker(
+            run, timeline_size=timeline_size, wake=self._touch, finished=self.detach
+        )
         # The comm opens inside __init__ with these values: the front end's first picture is whole.
         super().__init__(
             workflow=run.workflow.name, run_id=run.id, svg=_diagram(run), **self._values(), **kwargs
         )
         self.on_msg(self._on_msg)
         if not run.done:
-            self._own(run.subscribe(self._on_event))
-
-    # -- the hot path: called for every telemetry event of the run --------------------------------
-
-    def _on_event(self, event: TelemetryEvent) -> None:
-        kind = event.kind
-        if kind == "transition":
-            target = event.state
-            self._visits[target] = self._visits.get(target, 0) + 1
-            self._steps += 1
-            if self._active:  # leaving a state cancels its effects (their events may lag)
-                self._active = {p: a for p, a in self._active.items() if a[0] == target}
-        elif kind == "effect_started":
-            self._active[event.path] = (event.state, event.name)
-        elif kind in _EFFECT_END:
-            self._active.pop(event.path, None)
-            if kind == "effect_failed":
-                self._failed[event.state] = None
-        elif kind == "run_finished":
-            self._active.clear()
-            if event.name == "failed":
-                self._failed[event.state] = None
-            self.detach()
-        self._rows.append(event)  # rendered only if still among the latest at the next flush
-        if self._timer is None:
-            self._touch()
-
-    # -- flush -------------------------------------------------------------------------------------
+            self._own(run.subscribe(self._track.on_event))
 
     def _values(self) -> dict[str, Any]:
-        run = self.run
-        rows = self._rows
-        for i, item in enumerate(rows):
-            if isinstance(item, TelemetryEvent):
-                rows[i] = row(item, self._start)
-        active: dict[str, list[str]] = {}
-        for state, label in self._active.values():
-            active.setdefault(state, []).append(label)
+        run, track = self.run, self._track
         values = {
             "state": run.state,
             "status": run.status,
-            "visits": dict(self._visits),
-            "failed": list(self._failed),
-            "active": active,
+            "visits": dict(track.visits),
+            "failed": list(track.failed),
+            "active": track.active_by_state(),
             "allowed_events": list(run.allowed_events),
-            "steps": self._steps,
-            "timeline": list(rows),
+            "steps": track.steps,
+            "timeline": track.take_rows(),
             "data": jsonable(run.data),
         }
         if run.error is not None:

@@ -97,7 +97,7 @@ def test_coalescing_caps_the_messages_of_a_fast_run(kernel):
     assert final["status"] == "done"
     assert final["visits"] == {"spinning": 3000, "stopped": 1}
     assert final["steps"] == 3000
-    assert len(final["timeline"]) == 200  # only the latest rows travel
+    assert len(final["timeline"]) == 100  # only the latest rows travel
     # 3000 transitions, a handful of messages: at most one per 1/30 s of run time, not per event.
     assert 1 <= len(updates) < 100
     flushes = int(kernel.value("fsmnb._jupyter.run_view(fast).flushes"))

@@ -71,15 +71,15 @@ async def test_a_view_of_a_finished_run_replays_its_journal():
         await run
     view = RunView(run)
     assert view.visits == {"start": 1, "boom": 1} and view.steps == 1
-    assert [r["kind"] for r in view.timeline] == ["transition", "run_finished"]
+    assert [r["kind"] for r in view.timeline] == ["run_started", "transition", "run_finished"]
 
 
 async def test_active_effects_are_listed_on_their_state():
     run = _flaky().start()
     view = RunView(run)
-    view._on_event(TelemetryEvent("effect_started", run.id, "start", path="0", name="call(fetch)"))
+    view._track.on_event(TelemetryEvent("effect_started", run.id, "start", path="0", name="call(fetch)"))
     assert view._values()["active"] == {"start": ["call(fetch)"]}
-    view._on_event(TelemetryEvent("effect_finished", run.id, "start", path="0", name="call(fetch)"))
+    view._track.on_event(TelemetryEvent("effect_finished", run.id, "start", path="0", name="call(fetch)"))
     assert view._values()["active"] == {}
     with pytest.raises(Exception, match="no luck"):
         await run
