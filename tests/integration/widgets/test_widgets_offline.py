@@ -77,9 +77,13 @@ async def test_a_view_of_a_finished_run_replays_its_journal():
 async def test_active_effects_are_listed_on_their_state():
     run = _flaky().start()
     view = RunView(run)
-    view._track.on_event(TelemetryEvent("effect_started", run.id, "start", path="0", name="call(fetch)"))
+    view._track.on_event(
+        TelemetryEvent("effect_started", run.id, "start", path="0", name="call(fetch)")
+    )
     assert view._values()["active"] == {"start": ["call(fetch)"]}
-    view._track.on_event(TelemetryEvent("effect_finished", run.id, "start", path="0", name="call(fetch)"))
+    view._track.on_event(
+        TelemetryEvent("effect_finished", run.id, "start", path="0", name="call(fetch)")
+    )
     assert view._values()["active"] == {}
     with pytest.raises(Exception, match="no luck"):
         await run
