@@ -2,7 +2,7 @@
 
 Leaves do work (`call`, `delay`, `put_data`, `emit`, `call_llm`, …); combinators
 compose effects (`sequence`, `parallel`, `race`, `retry`, `timeout`, `saga`, …).
-Effects have a JSON form (`to_json` / `from_json`) in which callables are
+Effects have a JSON form (`effect_to_json` / `effect_from_json`) in which callables are
 referenced by their registered name.
 """
 

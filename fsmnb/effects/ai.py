@@ -160,7 +160,12 @@ def vector_search(
     query: str, *, index: Any = "default", k: int = 5, filters: Mapping[str, Any] | None = None
 ) -> VectorSearch:
     """Find the `k` nearest documents to `query` in `index`."""
-    return VectorSearch(query=query, index=index, k=k, filters=filters or _EMPTY)
+    return VectorSearch(
+        query=query,
+        index=index,
+        k=k,
+        filters=MappingProxyType(dict(filters)) if filters else _EMPTY,
+    )
 
 
 def invoke_agent(agent: Any, task: str, **context: Any) -> InvokeAgent:

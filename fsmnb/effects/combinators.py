@@ -387,8 +387,12 @@ def saga(*steps: SagaStep | tuple[Effect, Effect | None] | Effect) -> Saga:
     for s in steps:
         if isinstance(s, SagaStep):
             out.append(s)
+        elif isinstance(s, tuple) and len(s) in (2, 3):
+            out.append(step(s[0], s[1], name=s[2] if len(s) == 3 else ""))
         elif isinstance(s, tuple):
-            out.append(step(*s))
+            raise DefinitionError(
+                f"A saga step tuple is `(action, compensation[, name])`, got {len(s)} items."
+            )
         else:
             out.append(step(s))
     return Saga(steps=tuple(out))

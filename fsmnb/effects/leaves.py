@@ -43,6 +43,11 @@ def _empty() -> Mapping[str, Any]:
     return _EMPTY
 
 
+def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """A read-only copy, so an effect never shares a dict its caller may change."""
+    return MappingProxyType(dict(mapping)) if mapping else _EMPTY
+
+
 def _name_of(fn: Callable[..., Any] | str) -> str:
     return fn if isinstance(fn, str) else getattr(fn, "__name__", type(fn).__name__)
 
@@ -213,7 +218,7 @@ class SendEvent(Effect):
 
 def call(fn: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Call:
     """Call `fn(*args, **kwargs)` (sync or async); `fn` may be a registered name."""
-    return Call(fn=fn, args=args, kwargs=kwargs or _EMPTY)
+    return Call(fn=fn, args=args, kwargs=_frozen(kwargs))
 
 
 def call_api(
@@ -230,8 +235,8 @@ def call_api(
         url=url,
         method=method.upper(),
         json=json,
-        params=params or _EMPTY,
-        headers=headers or _EMPTY,
+        params=_frozen(params),
+        headers=_frozen(headers),
         timeout=timeout,
     )
 
@@ -258,7 +263,7 @@ def get_data(key: str, default: Any = None) -> GetData:
 
 def merge_data(values: Mapping[str, Any] | None = None, /, **more: Any) -> MergeData:
     """Merge `values` (and keyword arguments) into `ctx.data`."""
-    return MergeData(values={**(values or {}), **more})
+    return MergeData(values=MappingProxyType({**(values or {}), **more}))
 
 
 def update_data(key: str, fn: Callable[[Any], Any] | str, default: Any = None) -> UpdateData:
@@ -268,19 +273,19 @@ def update_data(key: str, fn: Callable[[Any], Any] | str, default: Any = None) -
 
 def emit(event: str, **payload: Any) -> Emit:
     """Leave the current state by `event` once its action is done."""
-    return Emit(event=event, payload=payload or _EMPTY)
+    return Emit(event=event, payload=_frozen(payload))
 
 
 def invoke_fsm(workflow: Any, **data: Any) -> InvokeFsm:
     """Run `workflow` as a sub-workflow and wait for its `Result`."""
-    return InvokeFsm(workflow=workflow, data=data)
+    return InvokeFsm(workflow=workflow, data=_frozen(data))
 
 
 def spawn_fsm(workflow: Any, **data: Any) -> SpawnFsm:
     """Start `workflow` detached; the result is its run id."""
-    return SpawnFsm(workflow=workflow, data=data)
+    return SpawnFsm(workflow=workflow, data=_frozen(data))
 
 
 def send_event(run_id: str, event: str, **payload: Any) -> SendEvent:
     """Send `event` to the live run `run_id`."""
-    return SendEvent(run_id=run_id, event=event, payload=payload or _EMPTY)
+    return SendEvent(run_id=run_id, event=event, payload=_frozen(payload))
