@@ -56,7 +56,7 @@ def test_a_step_whose_layer_is_missing_is_refused_when_built(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(templates, "_available", lambda kind: False)
-    with pytest.raises(DefinitionError, match="needs the `fsmnb.agents` layer"):
+    with pytest.raises(DefinitionError, match=r"needs the `fsmnb\.agents` layer"):
         templates.build_from_template("multi_agent_analysis", "m1", {"data_source": "db"})
 
 
