@@ -120,6 +120,8 @@ def test_the_quickstart_runs_and_its_runs_end_lit(lab, browser_context):
         for view in page.locator('.fsmnb-run[data-status="done"]').all():
             lit = view.locator("svg g.node.current")
             assert lit.count() == 1 and "final" in (lit.get_attribute("class") or "")
-        screenshot(page, "quickstart")
+        first = page.locator(".fsmnb-run").first
+        first.scroll_into_view_if_needed()
+        screenshot(page, "quickstart_run_view", first)
     finally:
         page.close()
