@@ -14,7 +14,7 @@ through untouched; everything else is tagged with a ``"__t"`` key:
 | enum member                             | its value + its class                   |
 | pandas DataFrame / Series / Timestamp   | columns, index and dtypes / ISO text    |
 | numpy scalar / array                    | the Python number / a nested list + dtype |
-| anything registered with `register_codec` | what its encoder returns               |
+| anything registered with `register_codec` | what its encoder returns (the LLM layer registers `LLMReply`) |
 
 Classes are recorded as ``module:qualname`` and are only looked up in modules
 that are already imported, so decoding a journal never imports code named by it.
@@ -266,42 +266,12 @@ for _cls, _tag, _fn in (
     _ENCODERS[_cls] = (_tag, _fn)
 
 
-def _encode_llm_reply(reply: Any) -> dict[str, Any]:
-    usage = reply.usage
-    return {
-        "text": reply.text,
-        "model": reply.model,
-        "input_tokens": usage.input_tokens,
-        "output_tokens": usage.output_tokens,
-        "cost": reply.cost,
-        "cached": reply.cached,
-        "finish_reason": reply.finish_reason,
-    }
-
-
-def _decode_llm_reply(raw: dict[str, Any]) -> Any:
-    types = sys.modules.get("fsmnb.llm.types")
-    if types is None:  # the LLM layer is not loaded: the text is what a replay needs
-        return raw["text"]
-    return types.LLMReply(
-        raw["text"],
-        model=raw["model"],
-        usage=types.Usage(raw["input_tokens"], raw["output_tokens"]),
-        cost=raw["cost"],
-        cached=raw["cached"],
-        finish_reason=raw["finish_reason"],
-    )
-
-
-# Registered by name: the engine never imports the LLM layer (a lower layer).
-register_codec(
-    "fsmnb.llm.types.LLMReply", tag="llm_reply", encode=_encode_llm_reply, decode=_decode_llm_reply
-)
+_write_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def dumps(value: Any) -> str:
     """`value` encoded and written as compact JSON text."""
-    return json.dumps(encode(value), separators=(",", ":"), ensure_ascii=False)
+    return _write_json(encode(value))
 
 
 def loads(text: str) -> Any:

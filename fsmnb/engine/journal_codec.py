@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from json.encoder import encode_basestring
 from typing import Any
 
 from fsmnb.engine.codecs import decode, dumps, encode
@@ -35,8 +36,8 @@ DIFF_KINDS = frozenset(("transition", "finished"))
 _quote = json.dumps
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_str = encode_basestring
 
 
 def encode_data(data: Mapping[str, Any]) -> dict[str, str]:
@@ -97,8 +98,11 @@ def encode_entry(
         body = f"[{_quote(fields[0])},{{{pairs}}},{_quote(state)}]"
     elif kind == "transition":
         state = fields[2]
-        text = _json([fields[0], fields[1], fields[2], encode(fields[3]), fields[4]])
-        body = f"{text[:-1]},{diff or 'null'}]"
+        payload = "null" if fields[3] is None else _json(encode(fields[3]))
+        body = (
+            f"[{_str(fields[0])},{_str(fields[1])},{_str(fields[2])},{payload},"
+            f"{_str(fields[4])},{diff or 'null'}]"
+        )
     elif kind == "finished":
         state = fields[1]
         text = dumps(fields)

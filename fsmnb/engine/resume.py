@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.codecs import find_class
 from fsmnb.engine.context import Context
-from fsmnb.engine.durable import replay_key, resolve_store
+from fsmnb.engine.durable import replay_key, resolve_store, writer_of
 from fsmnb.engine.handlers import Path, format_path
 from fsmnb.engine.journal_codec import apply_diff
 from fsmnb.engine.run import _DONE, _IDLE, _LIVE, Run, live_run
@@ -184,10 +184,11 @@ def resume(
         RunNotFound: the store has no such run.
         RunError: there is no durable store, or no running loop while code must run.
     """
-    live = live_run(run_id)
-    if live is not None:
-        return continue_run(live)
     durable = resolve_store(store)
+    live = live_run(run_id)
+    writer = writer_of(live) if live is not None else None
+    if live is not None and writer is not None and writer.store is durable:
+        return continue_run(live)  # it is running here already, on this store
     if durable is None or not hasattr(durable, "reattach"):
         raise RunError(
             f'Cannot resume `{run_id}` without a durable store: pass `store="runs.db"` (or a '

@@ -41,7 +41,9 @@ __all__ = ("SqliteStore",)
 _log = logging.getLogger("fsmnb")
 _LIVE_STORES: weakref.WeakSet[SqliteStore] = weakref.WeakSet()
 
-_INSERT_ENTRY = "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)"
+_INSERT_ENTRY = (
+    "INSERT INTO entries (run_id, seq, kind, time, state, path, body) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 _INSERT_RUN = (
     "INSERT INTO runs (run_id, workflow, tenant, parent, state, status, steps, created, updated,"
     " forked_from, fork_step) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)"
@@ -51,6 +53,19 @@ RUN_COLUMNS = (
     "run_id", "workflow", "tenant", "parent", "state", "status", "steps", "created", "updated",
     "forked_from", "fork_step",
 )  # fmt: skip
+# The summary of a run that has not ended is read from its journal (rows are updated only
+# when a run ends, which keeps a transition down to one inserted row).
+_SELECT_RUNS = """SELECT r.run_id, r.workflow, r.tenant, r.parent,
+    CASE WHEN r.status = 'running' THEN (SELECT e.state FROM entries e WHERE e.run_id = r.run_id
+        AND e.kind IN ('started', 'transition') ORDER BY e.seq DESC LIMIT 1) ELSE r.state END,
+    r.status,
+    CASE WHEN r.status = 'running' THEN (SELECT count(*) FROM entries e WHERE e.run_id = r.run_id
+        AND e.kind = 'transition') ELSE r.steps END,
+    r.created,
+    CASE WHEN r.status = 'running' THEN (SELECT max(e.time) FROM entries e
+        WHERE e.run_id = r.run_id) ELSE r.updated END,
+    r.forked_from, r.fork_step
+FROM runs r"""
 
 
 class SqliteStore:
@@ -88,7 +103,7 @@ class SqliteStore:
         self._rows: list[tuple[Any, ...]] = []
         self._new: list[tuple[Any, ...]] = []
         self._new_ids: set[str] = set()
-        self._dirty: dict[str, JournalWriter] = {}
+        self._ended: list[tuple[Any, ...]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
         self.closed = False
@@ -105,14 +120,14 @@ class SqliteStore:
         Raises:
             FsmnbError: the store already has a run with this id.
         """
-        if run.id in self._new_ids or self.has(run.id):
+        if self.has(run.id):
             raise FsmnbError(
                 f"The store `{self.path}` already has a run `{run.id}`. Resume it with "
                 f"`fsmnb.resume({run.id!r}, store=...)`, or start the new run with another `run_id`."
             )
         now = time.time()
         self._new.append(
-            (run.id, run.workflow.name, run.tenant, run.parent, run.state, run.status, now, now,
+            (run.id, run.workflow.name, run.tenant, run.parent, run.state, "running", now, now,
              forked_from, fork_step)
         )  # fmt: skip
         self._new_ids.add(run.id)
@@ -159,25 +174,25 @@ class SqliteStore:
     def info(self, run_id: str) -> dict[str, Any] | None:
         """The `runs` row of `run_id` as a dict (None when unknown)."""
         self.flush()
-        row = self.db.execute(
-            f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE run_id = ?", (run_id,)
-        ).fetchone()
+        row = self.db.execute(_SELECT_RUNS + " WHERE r.run_id = ?", (run_id,)).fetchone()
         return dict(zip(RUN_COLUMNS, row, strict=True)) if row else None
 
     def runs(
         self, *, tenant: str | None = None, workflow: str | None = None, status: str | None = None
     ) -> list[dict[str, Any]]:
-        """The `runs` rows (owner and summary of each run), optionally filtered."""
+        """Owner and summary of each run, optionally filtered (`RUN_COLUMNS` as a dict).
+
+        `status` is ``running`` until a run ends (the store does not tell waiting
+        runs apart: the workflow does), then ``done``, ``failed`` or ``cancelled``.
+        """
         self.flush()
         where, params = [], []
         for column, value in (("tenant", tenant), ("workflow", workflow), ("status", status)):
             if value is not None:
-                where.append(f"{column} = ?")
+                where.append(f"r.{column} = ?")
                 params.append(value)
-        sql = f"SELECT {', '.join(RUN_COLUMNS)} FROM runs"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        rows = self.db.execute(sql + " ORDER BY created, run_id", params).fetchall()
+        sql = _SELECT_RUNS + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self.db.execute(sql + " ORDER BY r.created, r.run_id", params).fetchall()
         return [dict(zip(RUN_COLUMNS, row, strict=True)) for row in rows]
 
     def journals(self, run_ids: list[str] | None = None) -> dict[str, list[tuple[Any, ...]]]:
@@ -208,10 +223,16 @@ class SqliteStore:
         """Queue one encoded entry (called by the run's `JournalWriter`)."""
         rows = self._rows
         rows.append(row)
-        self._dirty[row[0]] = writer
+        if row[2] == "finished":
+            run = writer.run
+            self._ended.append((run.state, run.status, run._visit, row[3], run.id))
         if len(rows) >= self.batch_size:
             self.flush()
-        elif self._timer is None or self._timer_loop is None or self._timer_loop.is_closed():
+        elif self._timer is None:
+            if len(rows) == 1 or not len(rows) & 255:  # without a loop, do not retry each time
+                self._arm_timer()
+        elif self._timer_loop is not None and self._timer_loop.is_closed():
+            self._timer = None
             self._arm_timer()
 
     def commit_pending(self) -> None:
@@ -226,19 +247,16 @@ class SqliteStore:
             self._timer = None
         if not (self._rows or self._new) or self.closed:
             return
-        rows, new, dirty = self._rows, self._new, self._dirty
-        self._rows, self._new, self._dirty = [], [], {}
-        now = time.time()
-        updates = [
-            (w.run.state, w.run.status, w.run._visit, now, run_id) for run_id, w in dirty.items()
-        ]
+        rows, new, ended = self._rows, self._new, self._ended
+        self._rows, self._new, self._ended = [], [], []
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
             if new:
                 db.executemany(_INSERT_RUN, new)
             db.executemany(_INSERT_ENTRY, rows)
-            db.executemany(_UPDATE_RUN, updates)
+            if ended:
+                db.executemany(_UPDATE_RUN, ended)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

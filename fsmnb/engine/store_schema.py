@@ -7,7 +7,7 @@ transaction; a database written by a newer fsmnb is refused rather than guessed 
 Tables:
 
 - ``entries`` — the journal, the single source of truth: one row per journal
-  entry, keyed by ``(run_id, seq)``; ``body`` is the entry's fields as JSON
+  entry, in commit order, unique by ``(run_id, seq)``; ``body`` is the entry's fields as JSON
   (see `fsmnb.engine.journal_codec`); ``state`` and ``path`` are copies kept for queries.
 - ``runs`` — one row per run: who owns it and a summary (state, status, steps)
   refreshed at each commit. Everything in it but the owner can be rebuilt from ``entries``.
@@ -39,16 +39,18 @@ def _v1(db: sqlite3.Connection) -> None:
     )
     db.execute(
         """CREATE TABLE entries (
+            id     INTEGER PRIMARY KEY,
             run_id TEXT NOT NULL,
             seq    INTEGER NOT NULL,
             kind   TEXT NOT NULL,
             time   REAL NOT NULL,
             state  TEXT,
             path   TEXT,
-            body   TEXT NOT NULL,
-            PRIMARY KEY (run_id, seq)
-        ) WITHOUT ROWID"""
+            body   TEXT NOT NULL
+        )"""
     )
+    # Rows are appended in commit order (cheap); the journal of one run is read by this index.
+    db.execute("CREATE UNIQUE INDEX entries_by_run ON entries (run_id, seq)")
 
 
 def _v2(db: sqlite3.Connection) -> None:

@@ -123,7 +123,7 @@ def fork_run(
     child.state = snap.state
     child._journal[:] = [
         ("started", time.time(), wf.name, dict(values) or None, snap.state),
-        ("forked", time.time(), run.id, snap.step if snap.step >= 0 else step),
+        ("forked", time.time(), run.id, snap.step),
     ]
     ctx = child._context()
     ctx.state, ctx.event, ctx.payload = snap.state, snap.event, snap.payload
