@@ -154,7 +154,7 @@ class JournalWriter:
 
     def _seen(self, entry: tuple[Any, ...]) -> bool:
         assert self.expect is not None
-        key = (entry[0], *entry[2:5])
+        key = replay_key(entry)
         count = self.expect.get(key, 0)
         if count <= 0:
             return False

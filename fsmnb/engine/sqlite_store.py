@@ -198,8 +198,7 @@ class SqliteStore:
     def journals(self, run_ids: list[str] | None = None) -> dict[str, list[tuple[Any, ...]]]:
         """Several journals in one query: every run's, or those of `run_ids`."""
         self.flush()
-        sql = "SELECT run_id, kind, time, body FROM entries"
-        rows = self.db.execute(sql + " ORDER BY run_id, seq").fetchall()
+        rows = self.db.execute("SELECT run_id, kind, time, body FROM entries ORDER BY run_id, seq")
         wanted = None if run_ids is None else set(run_ids)
         out: dict[str, list[tuple[Any, ...]]] = {}
         for run_id, kind, t, body in rows:
