@@ -1,0 +1,253 @@
+"""MCP round trips: our `send_event` against a trivial tool on a bare `MCPServer`, same run.
+
+    .venv/bin/python bench/mcp_bench.py [--calls 1000] [--warmup 100]
+
+For stdio and for streamable HTTP, each server runs in its own process and the
+SDK's own client (`mcp.Client`) drives it from this one:
+
+- `send_event` round trips (a door toggled open/closed) after a warm-up,
+  median and p95, next to the floor: a trivial `echo` tool on a bare
+  `MCPServer` (also with a structured result), measured the same way;
+- event -> notification: from sending `send_event` to the client receiving
+  `notifications/resources/updated` for the run (a `subscriptions/listen` stream);
+- first call vs tenth: a fresh server process, the client connected and
+  tools listed (as every MCP host does on connect), then ten `send_event` calls.
+
+This file is also the module the benchmarked `fsmnb mcp` serves (its `door`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fsmnb import Workflow
+
+door = Workflow("door", description="Toggled by the benchmark.")
+door.add_state("closed", None, initial=True, on={"open": "opened"})
+door.add_state("opened", None, on={"close": "closed", "lock": "locked"})
+door.final("locked")
+
+HERE = Path(__file__).resolve()
+PY = sys.executable
+TOKEN = "bench-token-" + "x" * 24
+
+
+# -- the floor: a bare MCPServer ---------------------------------------------------------------
+
+
+def bare_server() -> Any:
+    from mcp.server.mcpserver import MCPServer
+
+    server = MCPServer("bare")
+
+    @server.tool()
+    async def echo(text: str) -> str:
+        """Return `text`."""
+        return text
+
+    return server
+
+
+def serve_bare(http_port: int | None) -> None:
+    server = bare_server()
+    if http_port is None:
+        asyncio.run(server.run_stdio_async())
+        return
+    import uvicorn
+
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as fsmnb's server does
+    sock.bind(("127.0.0.1", http_port))
+    print(f"at http://127.0.0.1:{sock.getsockname()[1]}/mcp", file=sys.stderr, flush=True)
+    app = server.streamable_http_app(host="127.0.0.1")
+    asyncio.run(uvicorn.Server(uvicorn.Config(app, log_level="warning")).serve(sockets=[sock]))
+
+
+# -- clients -------------------------------------------------------------------------------
+
+
+def stdio_params(bare: bool) -> Any:
+    from mcp import StdioServerParameters
+
+    args = [str(HERE), "--serve-bare"] if bare else ["-m", "fsmnb.cli", "mcp", str(HERE)]
+    return StdioServerParameters(command=PY, args=args)
+
+
+class HttpProcess:
+    """A server process on a free port; `.url` once it listens."""
+
+    def __init__(self, bare: bool) -> None:
+        cmd = ([PY, str(HERE), "--serve-bare", "--http"] if bare else
+               [PY, "-m", "fsmnb.cli", "mcp", str(HERE), "--http", "--port", "0",
+                "--token", TOKEN, "--rate", "1e9", "--burst", "1000000000"])
+        self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+        assert self.proc.stderr is not None
+        for _ in range(10):
+            found = re.search(r"at (http://\S+/mcp)", self.proc.stderr.readline())
+            if found:
+                self.url = found.group(1)
+                return
+        raise RuntimeError("the server did not start")
+
+    def client(self, **options: Any) -> Any:
+        from fsmnb.mcp.http import connect
+
+        return connect(self.url, TOKEN, **options)
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def stats(samples: list[float]) -> dict[str, float]:
+    ms = sorted(s * 1e3 for s in samples)
+    return {"median": statistics.median(ms), "p95": ms[int(0.95 * (len(ms) - 1))], "n": len(ms)}
+
+
+async def timed(call: Callable[[], Awaitable[Any]], n: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        await call()
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        await call()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+async def round_trips(client: Any, bare: bool, n: int, warmup: int) -> list[float]:
+    await client.list_tools()
+    if bare:
+        return await timed(lambda: client.call_tool("echo", {"text": "open"}), n, warmup)
+    rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content[
+        "run_id"]
+    events = iter(["open", "close"] * (n + warmup))
+
+    async def send() -> None:
+        result = await client.call_tool("send_event", {"run_id": rid, "event": next(events)})
+        assert not result.is_error, result.content
+
+    return await timed(send, n, warmup)
+
+
+async def notification_latency(client: Any, n: int) -> list[float]:
+    rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content[
+        "run_id"]
+    out = []
+    async with client.listen(resource_subscriptions=[f"fsm://runs/{rid}"]) as updates:
+        for i in range(n):
+            t0 = time.perf_counter()
+            await client.call_tool("send_event", {"run_id": rid,
+                                                  "event": "open" if i % 2 == 0 else "close"})
+            await updates.__anext__()
+            out.append(time.perf_counter() - t0)
+    return out
+
+
+async def first_vs_tenth(client: Any, bare: bool) -> tuple[float, float]:
+    await client.list_tools()
+    if bare:
+        def args(i: int) -> tuple[str, dict[str, Any]]:
+            return "echo", {"text": str(i)}
+    else:
+        rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content[
+            "run_id"]
+
+        def args(i: int) -> tuple[str, dict[str, Any]]:
+            return "send_event", {"run_id": rid, "event": "open" if i % 2 == 0 else "close"}
+    times = []
+    for i in range(10):
+        t0 = time.perf_counter()
+        await client.call_tool(*args(i))
+        times.append(time.perf_counter() - t0)
+    return times[0], times[9]
+
+
+async def main(n: int, warmup: int) -> None:
+    from jsonschema import Draft202012Validator
+    from mcp import Client
+
+    # The SDK client validates structured results with jsonschema; its first schema check
+    # in a process loads the metaschema (~15 ms). Do that once here, as a long-lived host has.
+    Draft202012Validator.check_schema({"type": "object"})
+
+    print(f"# MCP round trips, {n} calls after {warmup} warm-up, python {sys.version.split()[0]}"
+          f", {os.cpu_count()} cpus\n")
+    print(f"{'transport':10} {'tool':28} {'median ms':>10} {'p95 ms':>8}")
+    results: dict[tuple[str, str], dict[str, float]] = {}
+    for transport in ("stdio", "http"):
+        for bare in (True, False):
+            name = "bare MCPServer echo" if bare else "fsmnb send_event"
+            if transport == "stdio":
+                async with Client(stdio_params(bare)) as client:
+                    samples = await round_trips(client, bare, n, warmup)
+            else:
+                proc = HttpProcess(bare)
+                try:
+                    async with proc.client() as client:
+                        samples = await round_trips(client, bare, n, warmup)
+                finally:
+                    proc.close()
+            results[transport, name] = s = stats(samples)
+            print(f"{transport:10} {name:28} {s['median']:10.3f} {s['p95']:8.3f}")
+    for transport in ("stdio", "http"):
+        ours = results[transport, "fsmnb send_event"]["median"]
+        floor = results[transport, "bare MCPServer echo"]["median"]
+        print(f"{transport}: send_event / floor = {ours / floor:.2f}x ({(ours / floor - 1):+.0%})")
+
+    print("\nevent -> notification (send_event call + resources/updated received)")
+    for transport in ("stdio", "http"):
+        if transport == "stdio":
+            async with Client(stdio_params(False)) as client:
+                s = stats(await notification_latency(client, min(n, 300)))
+        else:
+            proc = HttpProcess(False)
+            try:
+                async with proc.client() as client:
+                    s = stats(await notification_latency(client, min(n, 300)))
+            finally:
+                proc.close()
+        print(f"{transport:10} median {s['median']:.3f} ms, p95 {s['p95']:.3f} ms (n={s['n']:.0f})")
+
+    print("\nfirst call vs tenth (fresh server process; connected, tools listed; the first call"
+          "\nincludes the SDK client compiling that tool's output schema, ~2 ms)")
+    for transport in ("stdio", "http"):
+        for bare in (True, False):
+            name = "bare MCPServer echo" if bare else "fsmnb send_event"
+            if transport == "stdio":
+                async with Client(stdio_params(bare)) as client:
+                    first, tenth = await first_vs_tenth(client, bare)
+            else:
+                proc = HttpProcess(bare)
+                try:
+                    async with proc.client() as client:
+                        first, tenth = await first_vs_tenth(client, bare)
+                finally:
+                    proc.close()
+            print(f"{transport:10} {name:28} first {first * 1e3:7.3f} ms, tenth "
+                  f"{tenth * 1e3:7.3f} ms, ratio {first / tenth:.2f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--http", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_bare:
+        serve_bare(0 if args.http else None)
+    else:
+        asyncio.run(main(args.calls, args.warmup))
