@@ -36,6 +36,7 @@ test: setup
 	$(BIN)/ruff check fsmnb tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax notebooks
 
 unit: setup
 	$(BIN)/python -m pytest -q tests/unit
@@ -50,7 +51,7 @@ bench:
 
 ## lab: open JupyterLab on the example notebooks
 lab: setup
-	$(BIN)/jupyter lab --allow-root notebooks
+	$(BIN)/jupyter lab --allow-root --notebook-dir=notebooks
 
 clean:
 	rm -rf $(VENV) .venv-bench build .pytest_cache .mypy_cache .ruff_cache
