@@ -413,7 +413,7 @@ class Run:
 
     async def _drive(self) -> None:
         states = self.workflow.states
-        direct = self.workflow.machine.direct
+        direct = self.workflow.machine._direct
         ctx = self._context()
         try:
             while True:

@@ -83,7 +83,7 @@ class Machine:
         init=False, repr=False, compare=False, hash=False
     )
     #: `(state, event) -> target` for pairs whose only edge is unguarded: the engine's fast path.
-    direct: dict[tuple[str, str], str] = field(init=False, repr=False, compare=False, hash=False)
+    _direct: dict[tuple[str, str], str] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         # Descriptions are a mapping kept as a tuple so the machine stays hashable: store them in
@@ -97,7 +97,7 @@ class Machine:
         object.__setattr__(self, "_table", _index(self.transitions))
         object.__setattr__(
             self,
-            "direct",
+            "_direct",
             {k: v[0].target for k, v in self._table.items() if len(v) == 1 and v[0].guard is None},
         )
         events: dict[str, list[str]] = {s: [] for s in self.states}
