@@ -164,3 +164,21 @@ async def test_path_and_default_store_make_runs_durable(tmp_path: Path) -> None:
     finally:
         set_default_store(None)
     assert [r["run_id"] for r in SqliteStore(path).runs()] == ["by-path", "by-default"]
+
+
+async def test_runs_in_memory_get_no_durable_machinery() -> None:
+    keys: list[str | None] = []
+    wf = Workflow("store_memory", register=False)
+
+    @wf.state(initial=True, on={"next": "end"})
+    def only(ctx: Any) -> Any:
+        from fsmnb.engine import current_effect_key
+
+        yield call(lambda: keys.append(current_effect_key()))
+        return "next"
+
+    wf.final("end")
+    run = wf.start()
+    assert run._replay is None and run._sink is None
+    await run
+    assert keys == [None]
