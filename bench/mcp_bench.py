@@ -7,7 +7,8 @@ SDK's own client (`mcp.Client`) drives it from this one:
 
 - `send_event` round trips (a door toggled open/closed) after a warm-up,
   median and p95, next to the floor: a trivial `echo` tool on a bare
-  `MCPServer` (also with a structured result), measured the same way;
+  `MCPServer` (also with a structured result), the two calls alternated so
+  that load from other processes hits both alike;
 - event -> notification: from sending `send_event` to the client receiving
   `notifications/resources/updated` for the run (a `subscriptions/listen` stream);
 - first call vs tenth: a fresh server process, the client connected and
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import itertools
 import os
 import re
 import socket
@@ -116,30 +119,33 @@ def stats(samples: list[float]) -> dict[str, float]:
     return {"median": statistics.median(ms), "p95": ms[int(0.95 * (len(ms) - 1))], "n": len(ms)}
 
 
-async def timed(call: Callable[[], Awaitable[Any]], n: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        await call()
-    out = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        await call()
-        out.append(time.perf_counter() - t0)
-    return out
-
-
-async def round_trips(client: Any, bare: bool, n: int, warmup: int) -> list[float]:
+async def caller(client: Any, bare: bool) -> Callable[[], Awaitable[Any]]:
+    """A zero-argument coroutine function doing one round trip on `client`."""
     await client.list_tools()
     if bare:
-        return await timed(lambda: client.call_tool("echo", {"text": "open"}), n, warmup)
+        return lambda: client.call_tool("echo", {"text": "open"})
     rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content[
         "run_id"]
-    events = iter(["open", "close"] * (n + warmup))
+    events = itertools.cycle(["open", "close"])
 
     async def send() -> None:
         result = await client.call_tool("send_event", {"run_id": rid, "event": next(events)})
         assert not result.is_error, result.content
 
-    return await timed(send, n, warmup)
+    return send
+
+
+async def interleaved(bare: Any, ours: Any, n: int, warmup: int) -> tuple[list[float], ...]:
+    """Alternate the two round trips, so load from other processes hits both alike."""
+    calls = (await caller(bare, True), await caller(ours, False))
+    samples: tuple[list[float], list[float]] = ([], [])
+    for i in range(warmup + n):
+        for call, out in zip(calls, samples, strict=True):
+            t0 = time.perf_counter()
+            await call()
+            if i >= warmup:
+                out.append(time.perf_counter() - t0)
+    return samples
 
 
 async def notification_latency(client: Any, n: int) -> list[float]:
@@ -188,18 +194,19 @@ async def main(n: int, warmup: int) -> None:
     print(f"{'transport':10} {'tool':28} {'median ms':>10} {'p95 ms':>8}")
     results: dict[tuple[str, str], dict[str, float]] = {}
     for transport in ("stdio", "http"):
-        for bare in (True, False):
-            name = "bare MCPServer echo" if bare else "fsmnb send_event"
+        async with contextlib.AsyncExitStack() as stack:
             if transport == "stdio":
-                async with Client(stdio_params(bare)) as client:
-                    samples = await round_trips(client, bare, n, warmup)
+                bare = await stack.enter_async_context(Client(stdio_params(True)))
+                ours = await stack.enter_async_context(Client(stdio_params(False)))
             else:
-                proc = HttpProcess(bare)
-                try:
-                    async with proc.client() as client:
-                        samples = await round_trips(client, bare, n, warmup)
-                finally:
-                    proc.close()
+                procs = [HttpProcess(True), HttpProcess(False)]
+                for proc in procs:
+                    stack.callback(proc.close)
+                bare = await stack.enter_async_context(procs[0].client())
+                ours = await stack.enter_async_context(procs[1].client())
+            measured = await interleaved(bare, ours, n, warmup)
+        for name, samples in zip(("bare MCPServer echo", "fsmnb send_event"), measured,
+                                 strict=True):
             results[transport, name] = s = stats(samples)
             print(f"{transport:10} {name:28} {s['median']:10.3f} {s['p95']:8.3f}")
     for transport in ("stdio", "http"):
