@@ -387,6 +387,11 @@ class Run:
         ctx = self._ctx
         if ctx is None:
             ctx = self._ctx = Context(self, _DEFAULT_CLOCK)
+            # Created lazily (idle instances have none): recover the event that led here.
+            for entry in reversed(self._journal):
+                if entry[0] == "transition":
+                    ctx.event, ctx.payload = entry[3], entry[5] or _EMPTY
+                    break
         return ctx
 
     def _schedule(self, first: tuple[str, Mapping[str, Any], str] | None = None) -> None:

@@ -324,3 +324,19 @@ def test_run_sync_in_a_script() -> None:
 
 async def test_global_bus_is_quiet_without_listeners() -> None:
     assert bus.active is False
+
+
+async def test_payload_of_an_event_sent_before_the_run_began_reaches_the_next_state() -> None:
+    wf = Workflow("early_payload")
+    wf.add_state("a", initial=True, on={"go": "b"})
+
+    @wf.state(on={"ok": "c"})
+    def b(ctx: Any) -> str:
+        ctx.data["got"] = dict(ctx.payload)
+        ctx.data["event"] = ctx.event
+        return "ok"
+
+    wf.final("c")
+    run = wf.start()
+    run.send("go", x=1)
+    assert (await run).data == {"got": {"x": 1}, "event": "go"}
