@@ -48,7 +48,7 @@ class LiveWidget(anywidget.AnyWidget):
     """
 
     max_rate: ClassVar[float] = 30.0
-    max_share: ClassVar[float] = 0.02
+    max_share: ClassVar[float] = 0.01
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
