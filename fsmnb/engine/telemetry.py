@@ -20,7 +20,7 @@ logger = logging.getLogger("fsmnb")
 Listener = Callable[["TelemetryEvent"], None]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TelemetryEvent:
     """One thing that happened.
 
@@ -36,6 +36,10 @@ class TelemetryEvent:
         duration: seconds, for finished/failed effects.
         data: anything else (error text, token delta, usage, …).
         time: wall-clock seconds since the epoch.
+
+    Not frozen on purpose: a frozen dataclass costs twice as much to build, and
+    one is built per transition and per effect whenever anyone listens. Treat
+    events as read-only.
     """
 
     kind: str
