@@ -1,9 +1,9 @@
 """Workflow analytics computed from runs' journals (or by the engine, when it offers them).
 
-The durable-runs layer may add `fsmnb.engine.analytics.get_workflow_analytics`;
-it is used when present and when it can scope its figures to one tenant
-(a `tenant` keyword), since a tenant must never see another's aggregates.
-Otherwise the figures come from the journals of the tenant's live runs.
+The figures come from the journals of the tenant's live runs. When the
+manager keeps a durable store and `fsmnb.engine.analytics.get_workflow_analytics`
+can scope its figures to one tenant (a `tenant` keyword; a tenant must never
+see another's aggregates), its summary (durable history, LLM usage) is added.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import inspect
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from fsmnb.errors import FsmnbError
+from fsmnb.mcp._json import jsonable
 from fsmnb.mcp.models import Analytics
 
 if TYPE_CHECKING:
@@ -22,22 +24,23 @@ if TYPE_CHECKING:
 __all__ = ("engine_analytics", "journal_analytics")
 
 
-def engine_analytics(workflow: str | None, *, tenant: str, since: float | None) -> Analytics | None:
-    """The engine's analytics for `tenant`, if the engine offers tenant-scoped ones."""
+def engine_analytics(
+    workflow: str, *, tenant: str, since: float | None, store: Any
+) -> dict[str, Any] | None:
+    """The engine's analytics of `workflow` for `tenant` from a durable `store`, if it has them."""
+    if store is None or not hasattr(store, "db"):
+        return None  # the engine reads durable (SQLite) stores only
     try:
-        from fsmnb.engine.analytics import get_workflow_analytics  # type: ignore[import-not-found]
+        from fsmnb.engine.analytics import get_workflow_analytics
     except ImportError:
         return None
     if "tenant" not in inspect.signature(get_workflow_analytics).parameters:
         return None
-    out = get_workflow_analytics(workflow, since=since, tenant=tenant)
-    data = out if isinstance(out, dict) else getattr(out, "__dict__", {})
     try:
-        return Analytics.model_validate(
-            {**data, "workflow": workflow, "since": since, "source": "fsmnb.engine.analytics"}
-        )
-    except ValueError:
+        out = get_workflow_analytics(workflow, since=since, store=store, tenant=tenant)
+    except (TypeError, ValueError, FsmnbError):
         return None
+    return jsonable(out) if isinstance(out, dict) else None
 
 
 def journal_analytics(runs: Iterable[Run], workflow: str | None, since: float | None) -> Analytics:

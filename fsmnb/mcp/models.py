@@ -230,3 +230,6 @@ class Analytics(BaseModel):
     )
     since: float | None = None
     source: str = Field(description="Where the figures come from.")
+    engine: dict[str, Any] | None = Field(
+        default=None, description="The engine's summary from the durable store, when there is one."
+    )

@@ -8,11 +8,12 @@ translation every tool goes through, and per-tenant counters.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -78,13 +79,46 @@ class FsmServer:
         self.notifier = Notifier(self.bus)
         self.private: dict[str, dict[str, tuple[Workflow, str]]] = {}
         self.counts: dict[str, Counter[str]] = {}
+        self._warmed = False
         self.mcp: MCPServer[Any] = MCPServer(
-            name, instructions=INSTRUCTIONS, subscriptions=self.bus, log_level="WARNING"
+            name, instructions=INSTRUCTIONS, subscriptions=self.bus, log_level="WARNING",
+            lifespan=self._lifespan,
         )
         from fsmnb.mcp import resources, tools_agents, tools_runs, tools_stream, tools_workflows
 
         for module in (tools_runs, tools_workflows, tools_agents, tools_stream, resources):
             module.register(self)
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _: Any) -> AsyncIterator[dict[str, Any]]:
+        if not self._warmed:
+            self._warmed = True
+            await self._warm_up()
+        yield {}
+
+    async def _warm_up(self) -> None:
+        """Take the hot tools' first-call costs before any client waits for them.
+
+        Runs `send_event` and `get_fsm_state` once on a throwaway run of a private
+        workflow, then removes the run and the counts; no client is connected yet.
+        """
+        wf = Workflow("fsmnb_warm_up", register=False)
+        wf.add_state("a", None, initial=True, on={"go": "b"})
+        wf.add_state("b", None, on={"go": "a"})
+        wf.final("end")
+        wf.add_state("b", None, on={"go": "a", "end": "end"})
+        counts = {t: Counter(c) for t, c in self.counts.items()}
+        rid = self.manager.create(wf, tenant=self.default_tenant)
+        try:
+            for tool, args in (("send_event", {"run_id": rid, "event": "go"}),
+                               ("get_fsm_state", {"run_id": rid}),
+                               ("send_event", {"run_id": rid, "event": "nope"})):
+                await self.mcp.call_tool(tool, args)
+        except Exception:  # a warm-up must never stop the server from starting
+            logger.debug("warm-up failed", exc_info=True)
+        finally:
+            self.manager.remove(rid, tenant=self.default_tenant)
+            self.counts = counts
 
     # -- tools ----------------------------------------------------------------------------------
 
@@ -126,7 +160,11 @@ class FsmServer:
         if ctx is None:
             return self.default_tenant
         try:
-            return tenant_of(ctx._request_context, self.default_tenant)
+            request_context = ctx.request_context
+        except ValueError:  # called directly, outside a request
+            return self.default_tenant
+        try:
+            return tenant_of(request_context, self.default_tenant)
         except Unauthenticated as e:
             raise ToolError(str(e)) from None
 

@@ -136,9 +136,12 @@ def register(app: FsmServer) -> None:
             return journal_analytics([run], run.workflow.name, since)
         if workflow is not None:
             app.workflow(tenant, workflow)  # a tool error listing the workflows if unknown
-            found = engine_analytics(workflow, tenant=tenant, since=since)
-            if found is not None:
-                return found
         rows = app.manager.list(tenant=tenant, workflow=workflow)
         runs = [app.run(tenant, r["run_id"]) for r in rows]
-        return journal_analytics(runs, workflow, since)
+        out = journal_analytics(runs, workflow, since)
+        if workflow is not None:
+            out.engine = engine_analytics(workflow, tenant=tenant, since=since,
+                                          store=app.manager.store)
+            if out.engine is not None:
+                out.source = "run journals; engine: fsmnb.engine.analytics (durable store)"
+        return out
