@@ -24,6 +24,7 @@ from __future__ import annotations
 import sys
 from typing import Any as _Any
 
+from fsmnb import agents as _agents  # noqa: F401  (registers invoke_agent / coordinate_agents)
 from fsmnb import effects
 from fsmnb import llm as _llm  # noqa: F401  (registers the AI effect handlers; imports no SDK)
 from fsmnb.effects import register_callable

@@ -11,7 +11,10 @@ FsmnbError
 │  │  └─ CircuitOpenError              a circuit breaker is open and refused the call
 │  ├─ TransitionError                  no transition for this event in this state; lists the allowed events
 │  ├─ RunNotFound (also LookupError)   no run with this id is visible to this tenant
-│  └─ CancelledRun                     the run was cancelled (by `run.cancel()`, an interrupt, or a timeout)
+│  ├─ CancelledRun                     the run was cancelled (by `run.cancel()`, an interrupt, or a timeout)
+│  ├─ RecursionLimitError              an agent's solve went too deep or in a cycle; shows the stack of problems
+│  ├─ BudgetExceededError              a top-level solve spent its model calls, tokens or time; shows the stack
+│  └─ SynthesisError                   no synthesized workflow spec could be repaired; carries every attempt
 ├─ SerializationError (also TypeError) a value could not be journaled; names its type and the fix
 ├─ ProviderError                       .provider .model .status .is_retryable
 ├─ StructuredOutputError               the reply could not be validated after N attempts; carries every attempt
@@ -29,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = (
+    "BudgetExceededError",
     "CancelledRun",
     "CircuitOpenError",
     "DefinitionError",
@@ -38,11 +42,13 @@ __all__ = (
     "MissingExtraError",
     "MissingHandlerError",
     "ProviderError",
+    "RecursionLimitError",
     "RunError",
     "RunNotFound",
     "SerializationError",
     "SpecError",
     "StructuredOutputError",
+    "SynthesisError",
     "TransitionError",
 )
 
@@ -130,6 +136,55 @@ class RunNotFound(RunError, LookupError):
 
 class CancelledRun(RunError):
     """The run was cancelled before it reached a final state."""
+
+
+class RecursionLimitError(RunError):
+    """An agent's `solve` went deeper than its limit, or met a problem already on its stack.
+
+    Attributes:
+        stack: the problems being solved, outermost first.
+        reason: ``depth`` or ``cycle``.
+    """
+
+    def __init__(self, message: str, *, stack: Sequence[str] = (), reason: str = "depth") -> None:
+        super().__init__(message)
+        self.stack = tuple(stack)
+        self.reason = reason
+
+
+class BudgetExceededError(RunError):
+    """A top-level `solve` spent its budget of model calls, tokens or wall time.
+
+    Attributes:
+        resource: ``model_calls``, ``tokens`` or ``seconds``.
+        limit: the budget for that resource; used: what was spent.
+        stack: the problems being solved, outermost first.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        resource: str = "",
+        limit: float = 0,
+        used: float = 0,
+        stack: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message)
+        self.resource, self.limit, self.used = resource, limit, used
+        self.stack = tuple(stack)
+
+
+class SynthesisError(RunError):
+    """No workflow spec the model proposed could be validated, even after repair.
+
+    Attributes:
+        attempts: every attempt, each with the spec proposed and its problems.
+    """
+
+    def __init__(self, message: str, *, attempts: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.attempts = tuple(attempts)
 
 
 class SerializationError(FsmnbError, TypeError):

@@ -12,6 +12,7 @@ what it is. The first use emits a one-time `DemoModelNotice` warning.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import warnings
@@ -190,35 +191,78 @@ def _snake(text: str, limit: int = 4) -> str:
 
 
 def _create(task: Mapping[str, Any]) -> dict[str, Any]:
+    """One state per part of the problem (a listed action when one fits the part, else an agent
+    sub-task); a listed action that returns several events and shares words with the problem
+    becomes a decision point with one branch per event; a final report."""
     problem = str(task.get("problem", "")) or "task"
     parts = [
         p.strip()
         for p in re.split(r"\s*(?:\+|,|;|\band\b|\bwith\b|\bthen\b)\s*", problem)
         if p.strip()
     ]
-    states, seen = [], set()
-    for part in parts[:6]:
-        name = _snake(part, 3)
-        while name in seen:
+    actions = [
+        a if isinstance(a, Mapping) else {"name": str(a)}
+        for a in task.get("available_actions") or []
+    ]
+    states: list[dict[str, Any]] = []
+
+    def add(name: str, **fields: Any) -> str:
+        taken = {s["name"] for s in states}
+        while name in taken:
             name += "_2"
-        seen.add(name)
-        states.append({"name": name, "description": part, "action": "agent", "task": part})
-    states.append(
-        {
-            "name": "report",
-            "description": "summarize the findings",
-            "action": "agent",
-            "task": f"summarize the findings for: {problem}",
-        }
-    )
+        states.append({"name": name, **fields})
+        return name
+
+    for part in parts[:6]:
+        fits = _rank(part, [a for a in actions if a["name"] not in {s["action"] for s in states}])
+        if fits and fits[0][1] >= 0.5:
+            add(fits[0][0], description=part, action=fits[0][0])
+        else:
+            add(_snake(part, 3), description=part, action="agent", task=part)
+    chain = [s["name"] for s in states]
+    transitions = [
+        {"source": a, "event": "next", "target": b} for a, b in itertools.pairwise(chain)
+    ]
+    deciders = [a for a in actions if len(a.get("events") or ()) >= 2]
+    ranked = _rank(problem, deciders)
+    if ranked and ranked[0][1] >= 0.15:
+        decider = next(a for a in deciders if a["name"] == ranked[0][0])
+        point = add(decider["name"], description=str(decider.get("description", "")),
+                    action=decider["name"])  # fmt: skip
+        transitions.append({"source": chain[-1], "event": "next", "target": point})
+        branches = []
+        for event in decider["events"]:
+            text = f"{str(event).replace('_', ' ')}: {problem}"
+            branch = add(_snake(str(event), 3), description=text, action="agent", task=text)
+            transitions.append({"source": point, "event": str(event), "target": branch})
+            branches.append(branch)
+        chain = branches
+    else:
+        transitions = []
+    report = add("report", description="summarize the findings", action="agent",
+                 task=f"summarize the findings for: {problem}", final=True)  # fmt: skip
+    if transitions:
+        transitions += [{"source": b, "event": "next", "target": report} for b in chain]
     return {
         "name": _snake(problem),
         "description": f"{problem} {DEMO_TAG}",
         "domain": str(task.get("domain") or "general"),
         "tags": sorted(words(problem))[:8],
         "states": states,
-        "transitions": [],
+        "transitions": transitions,
         "confidence": 0.6,
+    }
+
+
+def _decide(task: Mapping[str, Any]) -> dict[str, Any]:
+    options = [str(o) for o in task.get("options") or []] or ["yes"]
+    evidence = f"{task.get('question', '')} {json.dumps(task.get('context'), default=str)}"
+    scored = [(o, overlap(o.replace("_", " "), evidence)) for o in options]
+    choice, score = max(scored, key=lambda s: (s[1], -options.index(s[0])))
+    return {
+        "choice": choice,
+        "confidence": round(0.5 + score / 2, 2),
+        "reason": f"`{choice}` shares the most words with the evidence {DEMO_TAG}",
     }
 
 
@@ -305,4 +349,5 @@ _TASKS = {
     "reasoning": _reason,
     "data_analysis": _analyze,
     "consensus_feedback": _consensus,
+    "decision": _decide,
 }
