@@ -65,30 +65,71 @@ def _revision() -> str:
         return "unknown"
 
 
-def _rows(scenario: Scenario, side: str, module: ModuleType, idle_budget: float) -> list[Row]:
+def _measured(scenario: Scenario, module: ModuleType, idle_budget: float) -> list[Measured]:
     fn = getattr(module, scenario.key)
-    name = module.NAME
-    try:
-        measured: list[Measured] = fn(IDLE_COUNT, idle_budget) if scenario.key == "idle" else fn()
-    except Exception as exc:  # one failing side must not sink the report
-        traceback.print_exc(file=sys.stderr)
-        return [Row(side, name, "", note=f"{type(exc).__name__}: {exc}"[:160], status="error")]
-    rows = []
-    for m in measured:
-        cpu = None
-        if m.sample is not None:
-            value, spread = scenario.value(m.sample.ns), m.sample.spread
-            cpu = scenario.value(m.sample.cpu_ns) if m.sample.cpu_ns > 0 else None
-        else:
-            value, spread = scenario.value(m.bytes_each or 0.0), None
-        note = m.note
-        if m.count is not None and m.count != IDLE_COUNT:
-            note = (
-                f"{m.count:,} instances (time budget); " + note
-                if note
-                else f"{m.count:,} instances (time budget)"
+    result: list[Measured] = fn(IDLE_COUNT, idle_budget) if scenario.key == "idle" else fn()
+    return result
+
+
+def _error(side: str, name: str, what: str, exc: BaseException) -> Row:
+    if not isinstance(exc, Exception):
+        raise exc
+    traceback.print_exception(exc, file=sys.stderr)
+    return Row(side, name, what, note=f"{type(exc).__name__}: {exc}"[:160], status="error")
+
+
+def _memory_row(side: str, name: str, m: Measured) -> Row:
+    note = m.note
+    if m.count is not None and m.count != IDLE_COUNT:
+        budget = f"{m.count:,} instances (time budget)"
+        note = f"{budget}; {note}" if note else budget
+    return Row(side, name, m.what, m.bytes_each, None, note)
+
+
+def _scenario_rows(
+    scenario: Scenario, sides: list[tuple[str, ModuleType]], idle_budget: float
+) -> list[Row]:
+    """Set up every side's rows, then time all the timed ones together (interleaved)."""
+    slots: list[Row | tuple[str, str, Measured]] = []
+    for side, module in sides:
+        t0 = time.perf_counter()
+        try:
+            measured = _measured(scenario, module, idle_budget)
+        except Exception as exc:  # one failing side must not sink the report
+            slots.append(_error(side, module.NAME, "", exc))
+            continue
+        for m in measured:
+            slots.append(
+                (side, module.NAME, m) if m.timed is not None else _memory_row(side, module.NAME, m)
             )
-        rows.append(Row(side, name, m.what, value, spread, note, cpu=cpu))
+        if scenario.key == "idle":
+            print(
+                f"   {module.NAME}: {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True
+            )
+    pending = [s for s in slots if isinstance(s, tuple)]
+    t0 = time.perf_counter()
+    samples = harness.measure_interleaved([m.timed for _, _, m in pending])  # type: ignore[misc]
+    if pending:
+        print(
+            f"   {len(pending)} timed rows: {time.perf_counter() - t0:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+    by_slot = {id(p): s for p, s in zip(pending, samples, strict=True)}
+    rows = []
+    for slot in slots:
+        if isinstance(slot, Row):
+            rows.append(slot)
+            continue
+        side, name, m = slot
+        sample = by_slot[id(slot)]
+        if isinstance(sample, BaseException):
+            rows.append(_error(side, name, m.what, sample))
+            continue
+        cpu = scenario.value(sample.cpu_ns) if sample.cpu_ns > 0 else None
+        rows.append(
+            Row(side, name, m.what, scenario.value(sample.ns), sample.spread, m.note, cpu=cpu)
+        )
     return rows
 
 
@@ -107,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         harness.REPEATS = 3
         harness.TARGET_BATCH_S = 0.03
-    idle_budget = 0.3 if args.quick else 0.8
+    idle_budget = 0.2 if args.quick else 0.4
 
     modules: dict[str, ModuleType] = {}
     missing: dict[str, str] = {}
@@ -130,21 +171,19 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"== {scenario.title}", file=sys.stderr, flush=True)
         rows: list[Row] = []
+        present: list[tuple[str, ModuleType]] = []
         for side in wanted:
             if side in missing:
-                rows.append(
-                    Row(side, side.removesuffix("_side"), "", note=missing[side], status="missing")
-                )
-                continue
-            module = modules[side]
-            if not hasattr(module, scenario.key):
-                absent.setdefault(scenario.key, []).append(module.NAME)
-                continue
-            t0 = time.perf_counter()
-            rows += _rows(scenario, side, module, idle_budget)
-            print(
-                f"   {module.NAME}: {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True
-            )
+                name = side.removesuffix("_side")
+                rows.append(Row(side, name, "", note=missing[side], status="missing"))
+            elif hasattr(modules[side], scenario.key):
+                present.append((side, modules[side]))
+            else:
+                absent.setdefault(scenario.key, []).append(modules[side].NAME)
+        rows += _scenario_rows(scenario, present, idle_budget)
+        # Table order: the floor, fsmnb, then the peers (missing ones in place).
+        order = {side: i for i, side in enumerate(wanted)}
+        rows.sort(key=lambda r: order.get(r.side, len(order)))
         results[scenario.key] = rows
 
     load_after = os.getloadavg()
@@ -158,8 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         f"({platform.python_implementation()}) on {platform.machine()}, {os.cpu_count()} cores",
         f"- versions: {versions}",
         f"- load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after; "
-        f"took {time.time() - started:.0f} s. Medians of {harness.REPEATS} repeats; "
-        "spread is half the (max − min) range over the median — a large one means a busy machine",
+        f"took {time.time() - started:.0f} s. Medians of {harness.REPEATS} repeats, the rows of "
+        "a scenario interleaved; spread is half the (max − min) range over the median — a "
+        "large one means a busy machine",
     ]
     if missing:
         header.append("- missing peers: " + ", ".join(f"{s} ({why})" for s, why in missing.items()))

@@ -1,12 +1,17 @@
 """Timing and memory measurement shared by every scenario of `bench/compare.py`.
 
-Timing: a warm-up, then several repeats of a calibrated batch, garbage collection
-off while a batch runs, `time.perf_counter_ns`, and the median across repeats
-(with the spread, so a noisy number shows itself). The process's CPU time
-(`time.process_time_ns`) is taken over the same repeats: on a shared machine a
-busy neighbour inflates wall time but not CPU time, so the two side by side
-tell contention from cost. Memory: `tracemalloc` counts
-what a batch of instances keeps alive, divided by the count.
+Timing: each row of a scenario is a `Timed` workload, a batch function
+`batch(n)`. Every workload gets a warm-up call and a calibrated `n` (one repeat
+lasts about `TARGET_BATCH_S`); then the repeats of all the rows of a scenario
+are **interleaved** (row A, row B, ..., row A, row B, ...) with the garbage
+collector off, timed with `time.perf_counter_ns`, and each row keeps the median
+of its repeats. Interleaving matters on a shared machine: a neighbour's burst
+then slows one repeat of every row instead of every repeat of one row, so the
+ratios between rows — what the targets are about — stay honest. The process's
+CPU time (`time.process_time_ns`) is taken over the same repeats.
+
+Memory: `tracemalloc` counts what a batch of instances keeps alive, divided by
+the count.
 """
 
 from __future__ import annotations
@@ -16,23 +21,42 @@ import gc
 import statistics
 import time
 import tracemalloc
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = (
-    "Sample",
-    "alloc_per_item",
-    "measure",
-    "measure_async",
-    "measure_once_async",
-    "on_loop",
-)
+__all__ = ("Sample", "Timed", "alloc_per_item", "measure_interleaved", "on_loop", "timed_once")
 
 #: Each repeat runs for about this long (after calibration), so that timer resolution
 #: and scheduling noise stay small against it.
 TARGET_BATCH_S = 0.08
 REPEATS = 7
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A workload to time: `batch(n)` performs `n` calls of `ops_per_call` operations each.
+
+    Attributes:
+        batch: a function, or a coroutine function when `is_async` (run on the
+            benchmark loop, the whole batch inside one `run_until_complete`).
+        ops_per_call: operations per call, to report per-operation costs.
+        is_async: whether `batch` is a coroutine function.
+    """
+
+    batch: Callable[[int], Any]
+    ops_per_call: int = 1
+    is_async: bool = False
+
+
+def timed_once(once: Callable[[], Awaitable[Any]]) -> Timed:
+    """A `Timed` for an awaitable operation that takes milliseconds (one call per op)."""
+
+    async def batch(n: int) -> None:
+        for _ in range(n):
+            await once()
+
+    return Timed(batch, is_async=True)
 
 
 @dataclass(frozen=True)
@@ -69,113 +93,86 @@ def on_loop(coro: Awaitable[Any]) -> Any:
     return _LOOP.run_until_complete(coro)  # type: ignore[arg-type]
 
 
-def _summarise(per_op: list[float], cpu: list[float], ops: int) -> Sample:
-    return Sample(
-        ns=statistics.median(per_op),
-        low=min(per_op),
-        high=max(per_op),
-        cpu_ns=statistics.median(cpu),
-        ops=ops,
-    )
+def _once(t: Timed, n: int) -> tuple[int, int]:
+    """Run `t.batch(n)`; return (wall ns, CPU ns)."""
+    if t.is_async:
 
-
-def measure(
-    batch: Callable[[int], Any], *, ops_per_call: int = 1, repeats: int = REPEATS
-) -> Sample:
-    """Time `batch(n)`, which performs `n` calls of `ops_per_call` operations each.
-
-    `n` is calibrated so one repeat takes about `TARGET_BATCH_S`. Returns ns per operation.
-    """
-    batch(1)  # warm-up: first-call costs (imports, caches) are not what we measure
-    n = 1
-    while True:
-        t0 = time.perf_counter_ns()
-        batch(n)
-        elapsed = time.perf_counter_ns() - t0
-        if elapsed >= TARGET_BATCH_S * 1e9 / 4 or n >= 1 << 22:
-            break
-        n *= 4
-    n = max(1, int(n * TARGET_BATCH_S * 1e9 / max(elapsed, 1)))
-    per_op, cpu = [], []
-    gc.collect()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(repeats):
+        async def timed() -> tuple[int, int]:
             c0 = time.process_time_ns()
             t0 = time.perf_counter_ns()
-            batch(n)
+            await t.batch(n)
             t1 = time.perf_counter_ns()
-            cpu.append((time.process_time_ns() - c0) / (n * ops_per_call))
-            per_op.append((t1 - t0) / (n * ops_per_call))
-    finally:
-        if enabled:
-            gc.enable()
-    return _summarise(per_op, cpu, n * ops_per_call)
+            return t1 - t0, time.process_time_ns() - c0
+
+        result: tuple[int, int] = on_loop(timed())
+        return result
+    c0 = time.process_time_ns()
+    t0 = time.perf_counter_ns()
+    t.batch(n)
+    t1 = time.perf_counter_ns()
+    return t1 - t0, time.process_time_ns() - c0
 
 
-def measure_async(
-    batch: Callable[[int], Awaitable[Any]], *, ops_per_call: int = 1, repeats: int = REPEATS
-) -> Sample:
-    """`measure` for a coroutine function `batch(n)`, run on the benchmark loop.
-
-    The whole timed batch runs inside one `run_until_complete`, so loop start-up is not
-    part of the measured cost, only what the operations themselves schedule.
-    """
-
-    async def timed(n: int) -> tuple[int, int]:
-        c0 = time.process_time_ns()
-        t0 = time.perf_counter_ns()
-        await batch(n)
-        t1 = time.perf_counter_ns()
-        return t1 - t0, time.process_time_ns() - c0
-
-    on_loop(timed(1))
+def calibrate(t: Timed) -> int:
+    """Warm `t` up, then find the `n` for which one repeat lasts about `TARGET_BATCH_S`."""
+    _once(t, 1)  # warm-up: first-call costs (imports, caches) are not what we measure
     n = 1
     while True:
-        elapsed = on_loop(timed(n))[0]
+        elapsed = _once(t, n)[0]
         if elapsed >= TARGET_BATCH_S * 1e9 / 4 or n >= 1 << 22:
             break
         n *= 4
-    n = max(1, int(n * TARGET_BATCH_S * 1e9 / max(elapsed, 1)))
-    per_op, cpu = [], []
+    return max(1, int(n * TARGET_BATCH_S * 1e9 / max(elapsed, 1)))
+
+
+def measure_interleaved(
+    workloads: Sequence[Timed], *, repeats: int | None = None
+) -> list[Sample | BaseException]:
+    """Time every workload, interleaving their repeats; a failing workload yields its error."""
+    repeats = repeats or REPEATS
+    sizes: list[int | BaseException] = []
+    for t in workloads:
+        try:
+            sizes.append(calibrate(t))
+        except Exception as exc:
+            sizes.append(exc)
+    wall: list[list[float]] = [[] for _ in workloads]
+    cpu: list[list[float]] = [[] for _ in workloads]
     gc.collect()
     enabled = gc.isenabled()
     gc.disable()
     try:
         for _ in range(repeats):
-            wall, used = on_loop(timed(n))
-            per_op.append(wall / (n * ops_per_call))
-            cpu.append(used / (n * ops_per_call))
+            for i, t in enumerate(workloads):
+                n = sizes[i]
+                if isinstance(n, BaseException):
+                    continue
+                try:
+                    w, c = _once(t, n)
+                except Exception as exc:
+                    sizes[i] = exc
+                    continue
+                wall[i].append(w / (n * t.ops_per_call))
+                cpu[i].append(c / (n * t.ops_per_call))
     finally:
         if enabled:
             gc.enable()
-    return _summarise(per_op, cpu, n * ops_per_call)
-
-
-def measure_once_async(
-    once: Callable[[], Awaitable[Any]], *, warmup: int = 2, repeats: int = REPEATS
-) -> Sample:
-    """Wall time of single calls of `once()` (for operations that take milliseconds)."""
-
-    async def timed() -> tuple[int, int]:
-        c0 = time.process_time_ns()
-        t0 = time.perf_counter_ns()
-        await once()
-        t1 = time.perf_counter_ns()
-        return t1 - t0, time.process_time_ns() - c0
-
-    for _ in range(warmup):
-        on_loop(timed())
-    gc.collect()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        pairs = [on_loop(timed()) for _ in range(repeats)]
-    finally:
-        if enabled:
-            gc.enable()
-    return _summarise([float(w) for w, _ in pairs], [float(c) for _, c in pairs], 1)
+    out: list[Sample | BaseException] = []
+    for i, t in enumerate(workloads):
+        n = sizes[i]
+        if isinstance(n, BaseException):
+            out.append(n)
+        else:
+            out.append(
+                Sample(
+                    ns=statistics.median(wall[i]),
+                    low=min(wall[i]),
+                    high=max(wall[i]),
+                    cpu_ns=statistics.median(cpu[i]),
+                    ops=n * t.ops_per_call,
+                )
+            )
+    return out
 
 
 def alloc_per_item(make: Callable[[int], Any], count: int) -> float:

@@ -59,8 +59,12 @@ def versus(row: Row, ref: Row | None, scenario: Scenario) -> str:
     factor = row.value / ref.value if scenario.lower_is_better else ref.value / row.value
     worse, better = ("larger", "smaller") if scenario.key == "idle" else ("slower", "faster")
     if factor >= 1:
-        return f"{factor:.3g}× {worse}"
-    return f"{1 / factor:.3g}× {better}"
+        return f"{_times(factor)} {worse}"
+    return f"{_times(1 / factor)} {better}"
+
+
+def _times(factor: float) -> str:
+    return f"{factor:,.0f}×" if factor >= 100 else f"{factor:.3g}×"
 
 
 def _table(scenario: Scenario, rows: list[Row]) -> list[str]:
@@ -94,9 +98,13 @@ def _judge(
     if t.peer is not None:
         assert theirs is not None
         ratio = theirs / mine
-        measured = f"{ratio:.3g}× ({fmt(theirs, scenario.unit)} vs {fmt(mine, scenario.unit)} {scenario.unit})"
+        measured = f"{_times(ratio)} ({fmt(theirs, scenario.unit)} vs {fmt(mine, scenario.unit)} {scenario.unit})"
         met = ratio >= t.bound
-        margin = f"{ratio / t.bound:.2g}× the bound" if met else f"short by {t.bound / ratio:.2g}×"
+        short = t.bound / ratio
+        if met:
+            margin = f"{ratio / t.bound:.2g}× the bound"
+        else:
+            margin = f"short by {short - 1:.0%}" if short < 2 else f"short by {short:.2g}×"
         return measured, met, margin
     measured = f"{fmt(mine, scenario.unit)} {scenario.unit}"
     if scenario.lower_is_better:
@@ -105,7 +113,10 @@ def _judge(
     else:
         met = mine >= t.bound
         factor = mine / t.bound if met else t.bound / mine
-    margin = f"{factor:.2g}× headroom" if met else f"missed by {factor - 1:.0%} ({factor:.2g}× off)"
+    if met:
+        margin = f"{factor:.2g}× headroom"
+    else:
+        margin = f"missed by {factor - 1:.0%}" if factor < 2 else f"missed by {factor:.2g}×"
     return measured, met, margin
 
 
@@ -129,8 +140,8 @@ def target_verdicts(results: dict[str, list[Row]]) -> list[tuple[Target, str, st
         if t.wall_only:
             if floor is not None and floor.value is not None:
                 on_cpu = (
-                    f"n/a (a wall-time target); {mine.value - floor.value:.1f} {scenario.unit} "
-                    f"above the plain Python floor of this run ({fmt(floor.value, scenario.unit)})"
+                    f"n/a (a wall-time target); {mine.value - floor.value:+.1f} ms against the "
+                    f"plain Python floor of this run ({fmt(floor.value, scenario.unit)} ms)"
                 )
         elif mine.cpu is not None and (theirs is None or theirs.cpu is not None):
             cpu_measured, cpu_met, _ = _judge(t, scenario, mine.cpu, theirs.cpu if theirs else None)

@@ -6,12 +6,15 @@ functions below, each returning a list of `Measured` rows:
 
 | function       | measures                                                             |
 | -------------- | -------------------------------------------------------------------- |
-| `sync_step()`  | ns per transition, 10-state linear workflow, trivial sync steps      |
+| `sync_step()`  | a transition, 10-state linear workflow, trivial sync steps           |
 | `async_step()` | the same with async steps                                            |
-| `data_effects()` | ns per simple data effect                                          |
-| `fanout()`     | wall ns of 100 branches each awaiting 10 ms                          |
-| `idle(count, budget_s)` | bytes kept alive per idle instance                          |
-| `events()`     | ns per external event delivered to idle instances                    |
+| `data_effects()` | a simple data effect                                               |
+| `fanout()`     | a run whose step waits on 100 branches each awaiting 10 ms           |
+| `idle(count, budget_s)` | bytes kept alive per idle instance (measured at once)       |
+| `events()`     | an external event delivered to an idle instance                      |
+
+Timed rows return a `Timed` workload (one operation = one row of the table above)
+and `compare.py` measures all the rows of a scenario together.
 
 A side without a function has no equivalent of that scenario. A side whose
 library is not installed raises `ImportError` when imported; the report says so.
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from harness import Sample
+from harness import Timed
 
 __all__ = ("SIDES", "Measured", "fit_count", "load")
 
@@ -48,14 +51,15 @@ class Measured:
 
     Attributes:
         what: what was measured, e.g. ``await wf.run() (10 transitions)``.
-        sample: for timings, ns per operation.
+        timed: for timings, the workload; `compare.py` times the rows of a
+            scenario together, interleaving their repeats.
         bytes_each: for memory, bytes kept alive per instance.
         count: for memory, how many instances were created.
         note: anything a reader must know to compare fairly.
     """
 
     what: str
-    sample: Sample | None = None
+    timed: Timed | None = None
     bytes_each: float | None = None
     count: int | None = None
     note: str = ""

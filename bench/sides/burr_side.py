@@ -8,7 +8,7 @@ from typing import Any
 
 from burr.core import ApplicationBuilder, GraphBuilder, State, action
 from burr.core.parallelism import MapStates
-from harness import alloc_per_item, measure, measure_async, measure_once_async
+from harness import Timed, alloc_per_item, timed_once
 
 from sides import Measured, fit_count
 
@@ -56,7 +56,7 @@ def sync_step() -> list[Measured]:
         for _ in range(n):
             step()
 
-    return [Measured("`app.step()`, one action per step", measure(batch))]
+    return [Measured("`app.step()`, one action per step", Timed(batch))]
 
 
 def async_step() -> list[Measured]:
@@ -66,7 +66,7 @@ def async_step() -> list[Measured]:
         for _ in range(n):
             await astep()
 
-    return [Measured("`await app.astep()`, async actions", measure_async(batch))]
+    return [Measured("`await app.astep()`, async actions", Timed(batch, is_async=True))]
 
 
 @action(reads=[], writes=["r"])
@@ -123,7 +123,7 @@ def fanout() -> list[Measured]:
         _, _, state = await app.arun(halt_after=["fan"])
         assert state["n"] == 100
 
-    return [Measured("`MapStates` over 100 states (asyncio.gather)", measure_once_async(once))]
+    return [Measured("`MapStates` over 100 states (asyncio.gather)", timed_once(once))]
 
 
 def idle(count: int, budget_s: float) -> list[Measured]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from harness import alloc_per_item, measure, measure_async, measure_once_async
+from harness import Timed, alloc_per_item, timed_once
 
 from fsmnb import Manager, Workflow
 from fsmnb.effects import delay, emit, parallel, put_data, sequence
 from fsmnb.engine import interpret
-from sides import Measured, fit_count
+from sides import Measured
 
 NAME = "fsmnb"
 DIST = "fsmnb"
@@ -93,14 +93,14 @@ def sync_step() -> list[Measured]:
     return [
         Measured(
             "`await wf.run()`, 10 sync states (per transition)",
-            measure_async(runs, ops_per_call=10),
+            Timed(runs, ops_per_call=10, is_async=True),
         ),
         Measured(
             "one run cycling 10 sync states, 1,000 transitions",
-            measure_async(long_runs, ops_per_call=10 * rounds),
+            Timed(long_runs, ops_per_call=10 * rounds, is_async=True),
             note="per-transition cost without the run's start and end",
         ),
-        Measured("`Manager.send` between states that run no code", measure(sends)),
+        Measured("`Manager.send` between states that run no code", Timed(sends)),
     ]
 
 
@@ -114,7 +114,7 @@ def async_step() -> list[Measured]:
     return [
         Measured(
             "`await wf.run()`, 10 async states (per transition)",
-            measure_async(runs, ops_per_call=10),
+            Timed(runs, ops_per_call=10, is_async=True),
         )
     ]
 
@@ -162,7 +162,7 @@ def data_effects() -> list[Measured]:
         async def runs(n: int, wf: Workflow = wf) -> None:
             await wf.run(n=n * per_run)
 
-        rows.append(Measured(what, measure_async(runs, ops_per_call=per_run)))
+        rows.append(Measured(what, Timed(runs, ops_per_call=per_run, is_async=True)))
     seq = _one_state("bench_sequence", _return_sequence)
 
     async def seq_runs(n: int) -> None:
@@ -172,7 +172,7 @@ def data_effects() -> list[Measured]:
     rows.append(
         Measured(
             "a sync action returning `sequence(1,000 × put_data, emit)`",
-            measure_async(seq_runs, ops_per_call=1001),
+            Timed(seq_runs, ops_per_call=1001, is_async=True),
             note="includes the run's start and end, over 1,001 effects",
         )
     )
@@ -190,16 +190,13 @@ def fanout() -> list[Measured]:
         assert result.state == "end"
 
     return [
-        Measured(
-            "`parallel(*[delay(0.01)] * 100)` in a state, via `wf.run()`", measure_once_async(once)
-        )
+        Measured("`parallel(*[delay(0.01)] * 100)` in a state, via `wf.run()`", timed_once(once))
     ]
 
 
 def idle(count: int, budget_s: float) -> list[Measured]:
     wf = toggle()
-    probe = Manager([wf])
-    n = fit_count(lambda: probe.create("bench_toggle"), count, budget_s)
+    n = count  # creating 10,000 takes well under a second: no need to fit a time budget
 
     def make(k: int) -> Manager:
         manager = Manager([wf])
@@ -236,9 +233,9 @@ def events() -> list[Measured]:
 
     return [
         Measured(
-            "`Manager.send_many` over 10,000 idle instances", measure(many, ops_per_call=len(specs))
+            "`Manager.send_many` over 10,000 idle instances", Timed(many, ops_per_call=len(specs))
         ),
         Measured(
-            "`Manager.send` in a loop, same instances", measure(one_by_one, ops_per_call=len(ids))
+            "`Manager.send` in a loop, same instances", Timed(one_by_one, ops_per_call=len(ids))
         ),
     ]

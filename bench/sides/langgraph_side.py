@@ -7,7 +7,7 @@ import itertools
 import operator
 from typing import Annotated, Any, TypedDict
 
-from harness import alloc_per_item, measure, measure_async, measure_once_async
+from harness import Timed, alloc_per_item, timed_once
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, Send, interrupt
@@ -50,7 +50,7 @@ def sync_step() -> list[Measured]:
         for _ in range(n):
             app.invoke({"i": 0})
 
-    return [Measured("`graph.invoke()`, 10 nodes (per node)", measure(batch, ops_per_call=10))]
+    return [Measured("`graph.invoke()`, 10 nodes (per node)", Timed(batch, ops_per_call=10))]
 
 
 def async_step() -> list[Measured]:
@@ -63,7 +63,7 @@ def async_step() -> list[Measured]:
     return [
         Measured(
             "`await graph.ainvoke()`, 10 async nodes (per node)",
-            measure_async(batch, ops_per_call=10),
+            Timed(batch, ops_per_call=10, is_async=True),
         )
     ]
 
@@ -88,7 +88,7 @@ def fanout() -> list[Measured]:
         out = await app.ainvoke({"done": []})
         assert len(out["done"]) == 100
 
-    return [Measured("`Send` × 100 to an async node", measure_once_async(once))]
+    return [Measured("`Send` × 100 to an async node", timed_once(once))]
 
 
 def _ask(state: Counter) -> dict[str, int]:
@@ -132,7 +132,7 @@ def idle(count: int, budget_s: float) -> list[Measured]:
 
 def events() -> list[Measured]:
     app = _suspendable()
-    configs = [{"configurable": {"thread_id": f"{i:012x}"}} for i in range(100)]
+    configs = [{"configurable": {"thread_id": f"{i:012x}"}} for i in range(30)]
     for config in configs:
         app.invoke({"i": 0}, config)
 
@@ -143,8 +143,8 @@ def events() -> list[Measured]:
 
     return [
         Measured(
-            "`graph.invoke(Command(resume=...))` on 100 suspended runs",
-            measure(batch, ops_per_call=len(configs), repeats=3),
+            "`graph.invoke(Command(resume=...))` on 30 suspended runs",
+            Timed(batch, ops_per_call=len(configs)),
             note="each resume re-runs the node and writes a checkpoint",
         )
     ]

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from harness import alloc_per_item, measure, measure_async, measure_once_async
+from harness import Timed, alloc_per_item, timed_once
 
 from sides import Measured
 
@@ -35,9 +35,7 @@ def sync_step() -> list[Measured]:
                 state = table[(state, actions[state](data))]
 
     return [
-        Measured(
-            "dict FSM: `state = table[(state, action(data))]`", measure(batch, ops_per_call=10)
-        )
+        Measured("dict FSM: `state = table[(state, action(data))]`", Timed(batch, ops_per_call=10))
     ]
 
 
@@ -57,7 +55,9 @@ def async_step() -> list[Measured]:
             while state != "done":
                 state = table[(state, await actions[state](data))]
 
-    return [Measured("dict FSM awaiting async actions", measure_async(batch, ops_per_call=10))]
+    return [
+        Measured("dict FSM awaiting async actions", Timed(batch, ops_per_call=10, is_async=True))
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,7 @@ def data_effects() -> list[Measured]:
     return [
         Measured(
             "effect values dispatched by type to a handler",
-            measure(batch, ops_per_call=len(effects)),
+            Timed(batch, ops_per_call=len(effects)),
         )
     ]
 
@@ -96,7 +96,7 @@ def fanout() -> list[Measured]:
     async def once() -> None:
         await asyncio.gather(*[asyncio.sleep(0.01) for _ in range(100)])
 
-    return [Measured("`asyncio.gather` of 100 × `asyncio.sleep(0.01)`", measure_once_async(once))]
+    return [Measured("`asyncio.gather` of 100 × `asyncio.sleep(0.01)`", timed_once(once))]
 
 
 class Record:
@@ -134,9 +134,7 @@ def events() -> list[Measured]:
                 r.state = table[(r.state, "toggle")]
 
     return [
-        Measured(
-            "dict lookup per record, 10,000 records", measure(batch, ops_per_call=len(records))
-        )
+        Measured("dict lookup per record, 10,000 records", Timed(batch, ops_per_call=len(records)))
     ]
 
 

@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from harness import measure_async, measure_once_async
+from harness import Timed, timed_once
 from pydantic_graph import GraphBuilder, StepContext, reduce_list_append
 
 from sides import Measured
@@ -48,7 +48,7 @@ def _run_linear() -> list[Measured]:
     return [
         Measured(
             "`await graph.run()`, 10 steps (per step)",
-            measure_async(batch, ops_per_call=10),
+            Timed(batch, ops_per_call=10, is_async=True),
             note="steps are always async in pydantic-graph",
         )
     ]
@@ -87,4 +87,4 @@ def fanout() -> list[Measured]:
         out = await graph.run(state=Counter())
         assert len(out) == 100
 
-    return [Measured("`.map()` to 100 async steps, joined", measure_once_async(once))]
+    return [Measured("`.map()` to 100 async steps, joined", timed_once(once))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import alloc_per_item, measure, measure_async
+from harness import Timed, alloc_per_item
 from statemachine import State, StateMachine
 
 from sides import Measured, fit_count
@@ -52,7 +52,7 @@ def sync_step() -> list[Measured]:
         for _ in range(n):
             send("next")
 
-    return [Measured('`sm.send("next")` with an `after_next` callback', measure(batch))]
+    return [Measured('`sm.send("next")` with an `after_next` callback', Timed(batch))]
 
 
 def async_step() -> list[Measured]:
@@ -62,7 +62,7 @@ def async_step() -> list[Measured]:
         for _ in range(n):
             await send("next")
 
-    return [Measured('`await sm.send("next")`, async callback', measure_async(batch))]
+    return [Measured('`await sm.send("next")`, async callback', Timed(batch, is_async=True))]
 
 
 def idle(count: int, budget_s: float) -> list[Measured]:
@@ -85,5 +85,5 @@ def events() -> list[Measured]:
                 send("toggle")
 
     return [
-        Measured('`sm.send("toggle")` over 1,000 objects', measure(batch, ops_per_call=len(sends)))
+        Measured('`sm.send("toggle")` over 1,000 objects', Timed(batch, ops_per_call=len(sends)))
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import alloc_per_item, measure, measure_async
+from harness import Timed, alloc_per_item
 from transitions import Machine
 from transitions.extensions.asyncio import AsyncMachine
 
@@ -56,7 +56,7 @@ def sync_step() -> list[Measured]:
         for _ in range(n):
             trigger()
 
-    return [Measured("`model.next()` with an `after` callback", measure(batch))]
+    return [Measured("`model.next()` with an `after` callback", Timed(batch))]
 
 
 def async_step() -> list[Measured]:
@@ -66,7 +66,11 @@ def async_step() -> list[Measured]:
         for _ in range(n):
             await trigger()
 
-    return [Measured("`await model.next()`, `AsyncMachine`, async callback", measure_async(batch))]
+    return [
+        Measured(
+            "`await model.next()`, `AsyncMachine`, async callback", Timed(batch, is_async=True)
+        )
+    ]
 
 
 def idle(count: int, budget_s: float) -> list[Measured]:
@@ -97,6 +101,6 @@ def events() -> list[Measured]:
     return [
         Measured(
             "`model.toggle()` in a loop over 1,000 machines",
-            measure(batch, ops_per_call=len(triggers)),
+            Timed(batch, ops_per_call=len(triggers)),
         )
     ]
