@@ -185,7 +185,9 @@ def _strategy(task: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _snake(text: str, limit: int = 4) -> str:
-    kept = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w in words(w)][:limit]
+    kept = [next(iter(w)) for t in re.findall(r"[a-z0-9]+", text.lower()) if (w := words(t))][
+        :limit
+    ]
     name = "_".join(kept) or "step"
     return name if name[0].isalpha() else f"step_{name}"
 

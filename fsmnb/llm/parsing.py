@@ -4,7 +4,8 @@ Models wrap JSON in code fences, put prose before or after it, or answer
 with several objects. `extract_json` tries, in order: the whole reply; each
 fenced block (```json … ``` or ``` … ```); then each ``{`` or ``[`` from the
 left, decoding one value with `json.JSONDecoder.raw_decode` and ignoring what
-follows. It never repairs JSON (no guessing at a missing brace): a reply that
+follows (a start inside a value that failed to decode is skipped, so a
+truncated object never yields a fragment of itself). It never repairs JSON (no guessing at a missing brace): a reply that
 holds no complete JSON value raises `ReplyParseError`, whose message is fed
 back to the model on the next attempt.
 """
@@ -51,7 +52,11 @@ def extract_json(reply: str) -> Any:
     first_error = ""
     try:
         return _decode_whole(text)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise ReplyParseError(
+            "the reply's JSON is nested too deeply; answer with a flat JSON object"
+        ) from None
+    except ValueError as exc:
         first_error = _describe(exc)
     for match in _FENCE.finditer(text):
         body = match.group(2).strip()
@@ -67,9 +72,14 @@ def extract_json(reply: str) -> Any:
         try:
             value, _end = _DECODER.raw_decode(text, index)
             return value
-        except (ValueError, RecursionError) as exc:
+        except RecursionError as exc:
+            first_error = _describe(exc)
+            break  # deeper starts nest just as deeply
+        except ValueError as exc:
             if starts == 1:
                 first_error = _describe(exc)
+            # Starts inside the failed value would only yield a fragment of it: skip past.
+            index = max(index, getattr(exc, "pos", index))
         index = _next_start(text, index + 1)
     if starts == 0:
         raise ReplyParseError(

@@ -91,7 +91,10 @@ def evaluate(expression: str) -> Number | bool:
     if nodes > MAX_NODES:
         raise SafeEvalError(f"expression has {nodes} nodes; the limit is {MAX_NODES}")
     try:
-        return _eval(tree.body)
+        value = _eval(tree.body)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise SafeEvalError(f"the result is not a finite number ({value})")
+        return value
     except SafeEvalError:
         raise
     except (ArithmeticError, ValueError, TypeError) as exc:

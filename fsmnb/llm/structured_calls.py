@@ -11,6 +11,7 @@ raise anything but `StructuredOutputError`, which holds every attempt.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
@@ -101,9 +102,19 @@ def json_schema_of(schema: Any) -> dict[str, Any]:
     """The JSON schema of a pydantic model, another validatable type, or a JSON-schema dict."""
     if isinstance(schema, Mapping):
         return dict(schema)
+    try:
+        return dict(_cached_schema(schema))
+    except TypeError:  # unhashable type expressions
+        return _schema_now(schema)
+
+
+def _schema_now(schema: Any) -> dict[str, Any]:
     if isinstance(schema, type) and issubclass(schema, BaseModel):
         return schema.model_json_schema()
     return TypeAdapter(schema).json_schema()
+
+
+_cached_schema = functools.lru_cache(maxsize=256)(_schema_now)
 
 
 def schema_name_of(schema: Any) -> str:

@@ -27,6 +27,7 @@ def fresh_llm_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for key in _ENV:
         monkeypatch.delenv(key, raising=False)
     saved = (client.settings.policy, client.settings.cache, client.settings.max_attempts)
+    provider._ensure_builtins()
     factories = dict(provider._FACTORIES)
     llm.response_cache(llm.ResponseCache())
     provider._INSTANCES.clear()
