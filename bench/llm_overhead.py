@@ -30,10 +30,10 @@ from typing import Any, Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pydantic import BaseModel, Field  # noqa: E402
+from pydantic import BaseModel, Field
 
-from fsmnb import llm  # noqa: E402
-from fsmnb.errors import StructuredOutputError  # noqa: E402
+from fsmnb import llm
+from fsmnb.errors import StructuredOutputError
 
 
 class Verdict(BaseModel):
