@@ -279,6 +279,10 @@ async def send(
                     "message_id": message_id,
                     "input_tokens": completion.usage.input_tokens,
                     "output_tokens": completion.usage.output_tokens,
+                    "usage": {
+                        "input_tokens": completion.usage.input_tokens,
+                        "output_tokens": completion.usage.output_tokens,
+                    },
                     "cost": cost,
                     "cached": cached,
                 },
