@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from fsmnb.effects.base import Effect
 from fsmnb.engine.clock import Clock
+from fsmnb.engine.handlers import interpret
 from fsmnb.workflow.events import Event
 
 if TYPE_CHECKING:
@@ -54,8 +55,6 @@ class Context:
 
         Effects started this way are cancelled when the run leaves the state.
         """
-        from fsmnb.engine.handlers import interpret
-
         self._counter += 1
         return await interpret(effect, self, (self.state, self.instance._visit, self._counter))
 

@@ -12,6 +12,7 @@ the run leaves the state.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import secrets
 import time
 import weakref
@@ -23,6 +24,7 @@ from fsmnb.effects.base import Effect
 from fsmnb.engine.acting import act, hook, outcome_of
 from fsmnb.engine.clock import Clock, LoopClock
 from fsmnb.engine.context import Context
+from fsmnb.engine.durable import resolve_store
 from fsmnb.engine.handlers import interpret
 from fsmnb.engine.telemetry import TelemetryEvent, bus
 from fsmnb.errors import CancelledRun, FsmnbError, RunError, TransitionError
@@ -46,9 +48,13 @@ _LIVE: weakref.WeakValueDictionary[str, Run] = weakref.WeakValueDictionary()
 Listener = Callable[[TelemetryEvent], None]
 
 
+_ID_PREFIX = secrets.token_hex(4)
+_ID_COUNTER = itertools.count(1)
+
+
 def new_run_id() -> str:
-    """A short random id, unique enough across processes sharing a store."""
-    return secrets.token_hex(6)
+    """A short id, unique across processes sharing a store: a random per-process prefix + a counter."""
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):04x}"
 
 
 #: Managers register here so that `live_run` finds their instances too.
@@ -524,6 +530,7 @@ class Run:
         self._phase = _DONE
         self.status = status
         self._task = None
+        self._ctx = None  # break the run <-> context cycle so refcounting frees finished runs
         if error is not None and status == "failed" and not isinstance(error, FsmnbError):
             wrapped = RunError(
                 f"State `{self.state}` of workflow `{self.workflow.name}` raised "
@@ -631,8 +638,6 @@ def start_run(
             f"function). In a script use `{workflow.name}.run_sync(...)`."
         ) from None
     if store is None or not hasattr(store, "attach"):
-        from fsmnb.engine.durable import resolve_store
-
         store = resolve_store(store)
     run = Run(workflow, data, run_id=run_id, tenant=tenant, parent=parent, store=store)  # type: ignore[arg-type]
     if clock is not None:

@@ -330,8 +330,7 @@ class Workflow:
             RunError: the run failed, or it stopped to wait for an external event
                 (use `start()` and `run.send(...)` for workflows that wait).
         """
-        from fsmnb.engine.run import start_run
-
+        start_run = _engine_start_run()
         options = {k: kwargs.pop(k) for k in ("run_id", "tenant", "store", "clock") if k in kwargs}
         run = start_run(self, {**(data or {}), **kwargs}, schedule=False, **options)
         await run._drive_here()  # in this task: no task or loop round trip per run
@@ -392,6 +391,19 @@ class Workflow:
 
     def __iter__(self) -> Iterator[StateDef]:
         return iter(self.states.values())
+
+
+def _engine_start_run() -> Any:
+    """`fsmnb.engine.run.start_run`, imported once (the engine is a lower layer)."""
+    global _START_RUN
+    if _START_RUN is None:
+        from fsmnb.engine.run import start_run
+
+        _START_RUN = start_run
+    return _START_RUN
+
+
+_START_RUN: Any = None
 
 
 def _replace(s: StateDef, **changes: Any) -> StateDef:
