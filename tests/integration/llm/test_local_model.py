@@ -6,10 +6,8 @@ Skipped with the reason when the extra is missing; see docs/llm.md (`make local-
 from __future__ import annotations
 
 import importlib.util
-import json
 
 import pytest
-from pydantic import BaseModel
 
 from fsmnb import llm
 
@@ -28,11 +26,6 @@ needs_st = pytest.mark.skipif(
 )
 
 
-class Check(BaseModel):
-    status: str
-    ok: bool
-
-
 @needs_llama
 async def test_smollm2_answers_and_constrained_json_validates() -> None:
     reply = await llm.complete("Say hello.", model="local:smollm2", max_tokens=16, temperature=0)
@@ -47,15 +40,14 @@ async def test_smollm2_answers_and_constrained_json_validates() -> None:
         "additionalProperties": False,
     }
     result = await llm.structured(
-        Check,
+        schema,
         prompt="Is the pump up? Answer as JSON.",
         model="local:smollm2",
         max_tokens=40,
         temperature=0,
         max_attempts=1,
     )
-    assert result.value.status
-    json.dumps(schema)
+    assert result.value["status"] in ("up", "down") and isinstance(result.value["ok"], bool)
 
 
 @needs_st
