@@ -73,6 +73,7 @@ def serve_bare(http_port: int | None) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as fsmnb's server does
     sock.bind(("127.0.0.1", http_port))
+    sock.listen(1024)
     print(f"at http://127.0.0.1:{sock.getsockname()[1]}/mcp", file=sys.stderr, flush=True)
     app = server.streamable_http_app(host="127.0.0.1")
     asyncio.run(uvicorn.Server(uvicorn.Config(app, log_level="warning")).serve(sockets=[sock]))

@@ -88,6 +88,7 @@ def _listen(host: str, port: int) -> socket.socket:
     # peer's delayed ACK (Nagle), which made every tool call over HTTP cost 45 ms here.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
+    sock.listen(1024)  # accept (into the backlog) from now on, so an announced URL connects
     sock.set_inheritable(True)
     return sock
 
