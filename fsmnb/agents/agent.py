@@ -55,7 +55,8 @@ class Agent:
         budget: limits per top-level solve (model calls, tokens, seconds).
         max_attempts: attempts of each structured call (None: the LLM layer's default).
         synthesis_attempts: specs asked for before synthesis gives up.
-        synthesis_depth: solves nested deeper than this answer directly instead of synthesizing.
+        planning_depth: solves nested deeper than this answer directly: they neither run
+            nor synthesize workflows (the recursion's base case).
         register: make it findable by name (`get_agent`).
     """
 
@@ -72,7 +73,7 @@ class Agent:
         budget: Budget | None = None,
         max_attempts: int | None = None,
         synthesis_attempts: int = 3,
-        synthesis_depth: int = 1,
+        planning_depth: int = 1,
         register: bool = True,
     ) -> None:
         self.name = name
@@ -85,7 +86,7 @@ class Agent:
         self.limits = budget or Budget()
         self.max_attempts = max_attempts
         self.synthesis_attempts = synthesis_attempts
-        self.synthesis_depth = synthesis_depth
+        self.planning_depth = planning_depth
         if register:
             from fsmnb.agents.catalog import register_agent
 

@@ -11,9 +11,10 @@
    computes — never `eval`), **existing_workflow** (a listed one), or
    **new_workflow**. An answer that cannot stand is corrected and the
    correction recorded in the reason: an unknown workflow or an expression
-   that does not evaluate becomes ``new_workflow`` / ``direct``, and
-   ``new_workflow`` deeper than the agent's `synthesis_depth` becomes
-   ``direct`` (sub-problems are answered, not planned again without end).
+   that does not evaluate becomes ``new_workflow`` / ``direct``. A solve
+   nested deeper than the agent's `planning_depth` is offered no workflows and
+   any workflow strategy becomes ``direct``: sub-problems are answered, not
+   planned again without end (the recursion's base case).
 
 `solve` pushes the problem on the recursion stack (depth limit, cycle
 detection, the shared budget), decides, does it, and returns a `Solution`
@@ -90,7 +91,9 @@ async def decide(agent: Agent, problem: str, context: Mapping[str, Any]) -> Deci
             expression=found[0],
             value=found[1],
         )
-    candidates = await _candidates(agent, problem, 5)
+    depth = len(current_stack())
+    planning = depth <= agent.planning_depth
+    candidates = await _candidates(agent, problem, 5) if planning else ()
     result = await agent.ask("strategy", {"problem": problem, "workflows": _offered(candidates)})
     s = result.value
     calls = len(result.attempts)
@@ -107,9 +110,9 @@ async def decide(agent: Agent, problem: str, context: Mapping[str, Any]) -> Deci
         if workflow is None:
             strategy = "new_workflow"
             reason = f"{reason} (`{s.workflow}` is not a registered, available workflow)"
-    if strategy == "new_workflow" and len(current_stack()) > agent.synthesis_depth:
+    if strategy == "new_workflow" and not planning:
         strategy = "direct"
-        reason = f"{reason} (a sub-problem at depth {len(current_stack())}: answered directly)"
+        reason = f"{reason} (a sub-problem at depth {depth}: answered directly)"
     return Decision(
         strategy,
         s.confidence,
