@@ -15,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fsmnb.agents.actions import AGENT
 from fsmnb.agents.build import build_workflow
+from fsmnb.agents.recursion import fingerprint
 from fsmnb.agents.spec import WorkflowSpec, spec_problems
 from fsmnb.errors import StructuredOutputError, SynthesisError
 from fsmnb.workflow.workflow import Workflow
@@ -58,6 +60,17 @@ def _fresh_name(spec: WorkflowSpec, taken: Any) -> WorkflowSpec:
     return spec.model_copy(update={"name": f"{spec.name}_{n}"[:64]})
 
 
+def _restated(spec: WorkflowSpec, problem: str) -> list[str]:
+    """Agent steps whose task is the whole problem again (solving them would be a cycle)."""
+    mark = fingerprint(problem)
+    return [
+        f"State `{s.name}` gives the agent the whole problem again as its task; give it a "
+        "smaller sub-problem."
+        for s in spec.states
+        if s.action == AGENT and s.task and fingerprint(s.task) == mark
+    ]
+
+
 async def synthesize(
     agent: Agent, problem: str, *, domain: str | None = None, constraints: str = ""
 ) -> Synthesis:
@@ -85,7 +98,7 @@ async def synthesize(
             attempts.append(SynthesisAttempt(number, None, tuple(problems)))
             continue
         spec = _fresh_name(spec, agent.registry)
-        problems = spec_problems(spec, actions)
+        problems = spec_problems(spec, actions) + _restated(spec, problem)
         attempts.append(SynthesisAttempt(number, spec.to_json(), tuple(problems)))
         if problems:
             agent.say(

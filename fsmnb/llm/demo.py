@@ -202,6 +202,8 @@ def _create(task: Mapping[str, Any]) -> dict[str, Any]:
         for p in re.split(r"\s*(?:\+|,|;|\band\b|\bwith\b|\bthen\b)\s*", problem)
         if p.strip()
     ]
+    if len(parts) == 1:  # a sub-task must be smaller than the problem itself
+        parts = [f"assess {problem}", f"decide the actions for {problem}"]
     actions = [
         a if isinstance(a, Mapping) else {"name": str(a)}
         for a in task.get("available_actions") or []

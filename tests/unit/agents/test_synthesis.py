@@ -82,3 +82,10 @@ async def test_the_demo_model_synthesizes_a_branching_workflow() -> None:
     assert set(made.workflow.machine.events_from("correlate_findings")) == {
         "common_cause", "independent",
     }  # fmt: skip
+
+
+async def test_a_step_restating_the_whole_problem_is_repaired(by_type) -> None:
+    same = {"name": "loop", "description": "d", "states": [{"name": "s", "task": "Fix the pump!"}]}
+    agent = Agent("a", model=by_type(workflow_creation=[same, GOOD]), register=False)
+    made = await synthesize(agent, "fix the pump")
+    assert "whole problem again" in made.attempts[0].problems[0] and made.attempts[1].ok
