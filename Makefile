@@ -32,11 +32,13 @@ typecheck: setup
 	$(BIN)/mypy
 
 ## test: set up, then ruff, mypy on the core, and pytest (unit, integration, notebooks, browser)
+## (Playwright's sync API holds an event loop for its session: the browser tests get their own process)
 test: setup
 	$(BIN)/ruff check fsmnb tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax notebooks
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
 
 unit: setup
 	$(BIN)/python -m pytest -q tests/unit

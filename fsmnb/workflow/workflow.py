@@ -332,7 +332,7 @@ class Workflow:
         """
         start_run = _engine_start_run()
         options = {k: kwargs.pop(k) for k in ("run_id", "tenant", "store", "clock") if k in kwargs}
-        run = start_run(self, {**(data or {}), **kwargs}, schedule=False, **options)
+        run: Run = start_run(self, {**(data or {}), **kwargs}, schedule=False, **options)
         await run._drive_here()  # in this task: no task or loop round trip per run
         result = await run.wait(until_idle=True)
         if result.status == "waiting":

@@ -300,11 +300,23 @@ async def test_start_needs_a_running_loop_message() -> None:
         await asyncio.get_running_loop().run_in_executor(None, outside)
 
 
-async def test_run_sync_inside_a_running_loop_uses_nest_asyncio() -> None:
-    wf = Workflow("sync_in_loop")
-    wf.add_state("a", lambda ctx: "go", initial=True, on={"go": "b"})
-    wf.final("b")
-    assert wf.run_sync().state == "b"
+def test_run_sync_inside_a_running_loop_uses_nest_asyncio() -> None:
+    # nest_asyncio patches asyncio for the whole process, so this runs in its own interpreter.
+    script = textwrap.dedent(
+        """
+        import asyncio, sys
+        from fsmnb import Workflow
+        wf = Workflow("sync_in_loop")
+        wf.add_state("a", lambda ctx: "go", initial=True, on={"go": "b"})
+        wf.final("b")
+        async def cell():
+            assert "nest_asyncio" not in sys.modules  # applied at the call, never at import
+            return wf.run_sync().state
+        print(asyncio.run(cell()))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "b"
 
 
 def test_run_sync_in_a_script() -> None:
