@@ -95,8 +95,9 @@ class Match:
 
     Attributes:
         name: the workflow's name.
-        score: the cosine similarity used for ranking (the best of its texts).
-        matched: which text scored best (``description`` or ``example: ...``).
+        score: the mean cosine similarity of the problem to the description text and to
+            the closest example (the description's alone without examples).
+        matched: what was compared (``description`` and the closest ``example: ...``).
         shared: content words the problem and the workflow's texts share.
         metadata: the workflow's metadata.
     """

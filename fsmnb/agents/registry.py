@@ -10,8 +10,10 @@ and name, and the object is found again in this process (or, in a new
 process, in the workflow catalog once the module defining it is imported).
 Spec-defined workflows (`fsmnb.agents.spec.WorkflowSpec`) persist whole and
 load in a new process. `find_similar` embeds each workflow's name,
-description, tags and domain, and each of its examples, and ranks workflows
-by the best cosine similarity of any of those texts to the problem.
+description, tags and domain (its description text), and each of its
+examples, and scores a workflow by the mean of the problem's cosine
+similarity to the description text and to the closest example (the
+description alone when there are no examples).
 """
 
 from __future__ import annotations
@@ -227,11 +229,11 @@ class WorkflowRegistry:
         mine = words(problem)
         matches = []
         for meta in metas:
-            best, label = -1.0, "description"
-            for text_label, vector in await self._texts(meta):
-                score = _cosine(query, vector)
-                if score > best:
-                    best, label = score, text_label
+            (_, doc), *examples = await self._texts(meta)
+            best, label = _cosine(query, doc), "description"
+            if examples:  # the description and the closest example must both agree
+                near, text = max((_cosine(query, v), t) for t, v in examples)
+                best, label = (best + near) / 2, f"description + {text}"
             theirs = words(" ".join([meta.search_text(), *_example_texts(meta)]))
             matches.append(
                 Match(meta.name, round(best, 4), label, tuple(sorted(mine & theirs)), meta)
