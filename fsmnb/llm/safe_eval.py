@@ -94,7 +94,8 @@ def evaluate(expression: str) -> Number | bool:
         value = _eval(tree.body)
         if isinstance(value, float) and not math.isfinite(value):
             raise SafeEvalError(f"the result is not a finite number ({value})")
-        return value
+        result: Number | bool = value
+        return result
     except SafeEvalError:
         raise
     except (ArithmeticError, ValueError, TypeError) as exc:

@@ -160,7 +160,7 @@ def validate_reply(reply: str, schema: Any) -> tuple[Any, str | None]:
 
 def _validate_dict_schema(data: Any, schema: Mapping[str, Any]) -> Any:
     try:
-        import jsonschema
+        import jsonschema  # type: ignore[import-untyped, unused-ignore]
     except ImportError:
         raise MissingExtraError(
             "Validating replies against a JSON-schema dict", "jsonschema", "jsonschema"

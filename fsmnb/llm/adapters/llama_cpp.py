@@ -82,7 +82,7 @@ class LocalProvider:
     def _load(self) -> Any:
         if self._llama is None:
             try:
-                from llama_cpp import Llama
+                from llama_cpp import Llama  # type: ignore[import-not-found, unused-ignore]
             except ImportError:
                 raise MissingExtraError(
                     "The `local:` provider", "local", "llama-cpp-python"

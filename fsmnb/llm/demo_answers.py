@@ -1,0 +1,302 @@
+"""What the ``demo`` model answers: the framework's YAML requests, schemas, and free text.
+
+Pure functions of the request (no state, no randomness), so the demo is deterministic.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from fsmnb.llm.instances import instance_of
+from fsmnb.llm.overlap import best_matches, overlap, words
+from fsmnb.llm.safe_eval import arithmetic_in, try_evaluate
+from fsmnb.llm.types import LLMRequest
+
+__all__ = ("DEMO_TAG", "answer")
+
+DEMO_TAG = "(offline demo model)"
+
+
+def answer(request: LLMRequest) -> str:
+    """The demo's reply text for `request`."""
+    task = _task_of(request.prompt)
+    if task is not None:
+        handler = _TASKS.get(str(task.get("type")))
+        if handler is not None:
+            return json.dumps(handler(task), ensure_ascii=False)
+    if request.schema is not None:
+        return json.dumps(instance_of(request.schema, text=f"demo {DEMO_TAG}"), ensure_ascii=False)
+    return _free_text(request.prompt)
+
+
+def _task_of(prompt: str) -> Mapping[str, Any] | None:
+    if "task:" not in prompt:
+        return None
+    try:
+        doc = yaml.safe_load(prompt)
+    except yaml.YAMLError:
+        return None
+    task = doc.get("task") if isinstance(doc, dict) else None
+    return task if isinstance(task, dict) else None
+
+
+def _free_text(prompt: str) -> str:
+    found = arithmetic_in(prompt)
+    if found is not None:
+        expression, value = found
+        return f"{expression} = {_fmt(value)}"
+    if "Context:" in prompt and "Question:" in prompt:
+        context, _, question = prompt.partition("Question:")
+        lines = [ln.strip(" -•\t") for ln in context.splitlines() if len(ln.strip()) > 3]
+        ranked = best_matches(question, ((ln, ln) for ln in lines if not ln.startswith("Context:")))
+        if ranked:
+            return f"{ranked[0][0]} {DEMO_TAG}"
+        return f"The context does not say. {DEMO_TAG}"
+    head = " ".join(prompt.split()[:12])
+    return (
+        f"I am fsmnb's offline demo model, so I cannot really answer “{head}”. I do arithmetic "
+        f"and the framework's structured requests; configure a real model for the rest."
+    )
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _workflows(task: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    found = task.get("available_workflows") or []
+    return [w if isinstance(w, Mapping) else {"name": str(w)} for w in found]
+
+
+def _rank(problem: str, workflows: list[Mapping[str, Any]]) -> list[tuple[str, float]]:
+    def text(w: Mapping[str, Any]) -> str:
+        tags = " ".join(map(str, w.get("tags") or ()))
+        return f"{w.get('name', '')} {w.get('description', '')} {tags} {w.get('domain', '')}"
+
+    return best_matches(problem, ((str(w.get("name")), text(w)) for w in workflows))
+
+
+def _select(task: Mapping[str, Any]) -> dict[str, Any]:
+    problem = str(task.get("problem", ""))
+    ranked = _rank(problem, _workflows(task))
+    if ranked and ranked[0][1] >= 0.25:
+        name, score = ranked[0]
+        reason = f"shares {score:.0%} of the problem's words with `{name}` {DEMO_TAG}"
+        return {
+            "selected_workflow": name,
+            "confidence": round(min(0.95, 0.4 + score / 2), 2),
+            "reason": reason,
+            "alternatives": [n for n, _ in ranked[1:4]],
+        }
+    return {
+        "selected_workflow": "create_new",
+        "confidence": 0.6,
+        "reason": f"no listed workflow shares enough words with the problem {DEMO_TAG}",
+        "alternatives": [n for n, _ in ranked[:3]],
+    }
+
+
+def _strategy(task: Mapping[str, Any]) -> dict[str, Any]:
+    problem = str(task.get("problem", ""))
+    found = arithmetic_in(problem)
+    if found is not None:
+        return {
+            "strategy": "compute",
+            "confidence": 0.99,
+            "expression": found[0],
+            "reason": f"the problem is arithmetic {DEMO_TAG}",
+        }
+    ranked = _rank(problem, _workflows(task))
+    if ranked and ranked[0][1] >= 0.25:
+        return {
+            "strategy": "existing_workflow",
+            "confidence": round(min(0.95, 0.4 + ranked[0][1] / 2), 2),
+            "workflow": ranked[0][0],
+            "reason": f"`{ranked[0][0]}` fits the problem {DEMO_TAG}",
+        }
+    return {
+        "strategy": "new_workflow",
+        "confidence": 0.6,
+        "reason": f"no listed workflow fits and it is not arithmetic {DEMO_TAG}",
+    }
+
+
+def _snake(text: str, limit: int = 4) -> str:
+    kept = [next(iter(w)) for t in re.findall(r"[a-z0-9]+", text.lower()) if (w := words(t))][
+        :limit
+    ]
+    name = "_".join(kept) or "step"
+    return name if name[0].isalpha() else f"step_{name}"
+
+
+def _create(task: Mapping[str, Any]) -> dict[str, Any]:
+    """One state per part of the problem (a listed action when one fits the part, else an agent
+    sub-task); a listed action that returns several events and shares words with the problem
+    becomes a decision point with one branch per event; a final report."""
+    problem = str(task.get("problem", "")) or "task"
+    parts = [
+        p.strip()
+        for p in re.split(r"\s*(?:\+|,|;|\band\b|\bwith\b|\bthen\b)\s*", problem)
+        if p.strip()
+    ]
+    if len(parts) == 1:  # a sub-task must be smaller than the problem itself
+        parts = [f"assess {problem}", f"decide the actions for {problem}"]
+    actions = [
+        a if isinstance(a, Mapping) else {"name": str(a)}
+        for a in task.get("available_actions") or []
+    ]
+    states: list[dict[str, Any]] = []
+
+    def add(name: str, **fields: Any) -> str:
+        taken = {s["name"] for s in states}
+        while name in taken:
+            name += "_2"
+        states.append({"name": name, **fields})
+        return name
+
+    for part in parts[:6]:
+        fits = _rank(part, [a for a in actions if a["name"] not in {s["action"] for s in states}])
+        if fits and fits[0][1] >= 0.5:
+            add(fits[0][0], description=part, action=fits[0][0])
+        else:
+            add(_snake(part, 3), description=part, action="agent", task=part)
+    chain = [s["name"] for s in states]
+    transitions = [
+        {"source": a, "event": "next", "target": b} for a, b in itertools.pairwise(chain)
+    ]
+    deciders = [a for a in actions if len(a.get("events") or ()) >= 2]
+    ranked = _rank(problem, deciders)
+    if ranked and ranked[0][1] >= 0.15:
+        decider = next(a for a in deciders if a["name"] == ranked[0][0])
+        point = add(decider["name"], description=str(decider.get("description", "")),
+                    action=decider["name"])  # fmt: skip
+        transitions.append({"source": chain[-1], "event": "next", "target": point})
+        branches = []
+        for event in decider["events"]:
+            text = f"{str(event).replace('_', ' ')}: {problem}"
+            branch = add(_snake(str(event), 3), description=text, action="agent", task=text)
+            transitions.append({"source": point, "event": str(event), "target": branch})
+            branches.append(branch)
+        chain = branches
+    else:
+        transitions = []
+    report = add("report", description="summarize the findings", action="agent",
+                 task=f"summarize the findings for: {problem}", final=True)  # fmt: skip
+    if transitions:
+        transitions += [{"source": b, "event": "next", "target": report} for b in chain]
+    return {
+        "name": _snake(problem),
+        "description": f"{problem} {DEMO_TAG}",
+        "domain": str(task.get("domain") or "general"),
+        "tags": sorted(words(problem))[:8],
+        "states": states,
+        "transitions": transitions,
+        "confidence": 0.6,
+    }
+
+
+def _decide(task: Mapping[str, Any]) -> dict[str, Any]:
+    options = [str(o) for o in task.get("options") or []] or ["yes"]
+    evidence = f"{task.get('question', '')} {json.dumps(task.get('context'), default=str)}"
+    scored = [(o, overlap(o.replace("_", " "), evidence)) for o in options]
+    choice, score = max(scored, key=lambda s: (s[1], -options.index(s[0])))
+    return {
+        "choice": choice,
+        "confidence": round(0.5 + score / 2, 2),
+        "reason": f"`{choice}` shares the most words with the evidence {DEMO_TAG}",
+    }
+
+
+def _solve(task: Mapping[str, Any]) -> dict[str, Any]:
+    problem = str(task.get("problem", ""))
+    found = arithmetic_in(problem)
+    if found is not None:
+        return {
+            "answer": _fmt(found[1]),
+            "confidence": 0.99,
+            "steps": [f"{found[0]} = {_fmt(found[1])}"],
+            "is_complete": True,
+        }
+    return {
+        "answer": f"{_free_text(problem)} {DEMO_TAG}",
+        "confidence": 0.2,
+        "steps": [],
+        "is_complete": True,
+    }
+
+
+def _reason(task: Mapping[str, Any]) -> dict[str, Any]:
+    question = str(task.get("question", ""))
+    context = task.get("context") or {}
+    keys = list(context)[:5] if isinstance(context, Mapping) else []
+    steps = [f"considered `{k}`" for k in keys] or ["no context was given"]
+    return {
+        "conclusion": f"{question} — see the context's {', '.join(keys) or 'absence'} {DEMO_TAG}",
+        "confidence": 0.5,
+        "reasoning": steps,
+    }
+
+
+def _analyze(task: Mapping[str, Any]) -> dict[str, Any]:
+    data = task.get("data")
+    findings = []
+    items = (
+        data.items()
+        if isinstance(data, Mapping)
+        else enumerate(data if isinstance(data, list) else [data])
+    )
+    for key, value in list(items)[:10]:
+        numbers = [
+            v for v in (value if isinstance(value, list) else [value]) if isinstance(v, int | float)
+        ]
+        if numbers:
+            detail = (
+                f"min {min(numbers)}, max {max(numbers)}, mean {sum(numbers) / len(numbers):.3g}"
+            )
+            spread = max(numbers) - min(numbers)
+            severity = "high" if spread > abs(sum(numbers) / len(numbers)) else "low"
+        else:
+            detail, severity = str(value)[:200], "medium"
+        findings.append({"title": str(key), "detail": detail, "severity": severity})
+    return {
+        "summary": f"{task.get('analysis_type', 'analysis')} of {len(findings)} items {DEMO_TAG}",
+        "findings": findings,
+        "recommendations": [],
+        "confidence": 0.5,
+    }
+
+
+def _consensus(task: Mapping[str, Any]) -> dict[str, Any]:
+    mine = str(task.get("your_answer", ""))
+    others = [str(o) for o in task.get("other_answers") or []]
+    if not others:
+        score = 1.0
+    else:
+        score = sum((overlap(mine, o) + overlap(o, mine)) / 2 for o in others) / len(others)
+    value = try_evaluate(mine)
+    return {
+        "agree": score >= 0.5,
+        "score": round(score, 3),
+        "feedback": f"word overlap with the others is {score:.0%} {DEMO_TAG}",
+        "revised_answer": None if value is None else _fmt(value),
+    }
+
+
+_TASKS = {
+    "workflow_selection": _select,
+    "strategy": _strategy,
+    "workflow_creation": _create,
+    "solve": _solve,
+    "reasoning": _reason,
+    "data_analysis": _analyze,
+    "consensus_feedback": _consensus,
+    "decision": _decide,
+}
