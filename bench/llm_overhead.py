@@ -43,15 +43,29 @@ class Verdict(BaseModel):
 
 
 def valid(rng: random.Random) -> dict[str, Any]:
-    return {"label": rng.choice(["pass", "fail", "unknown"]), "confidence": round(rng.random(), 3),
-            "reasons": ["r"] * rng.randint(0, 3)}
+    return {
+        "label": rng.choice(["pass", "fail", "unknown"]),
+        "confidence": round(rng.random(), 3),
+        "reasons": ["r"] * rng.randint(0, 3),
+    }
 
 
 def malformed(rng: random.Random) -> tuple[str, str]:
     obj = valid(rng)
     text = json.dumps(obj)
-    kind = rng.choice(["truncated", "wrong_type", "wrong_enum", "out_of_range", "missing", "prose", "fenced",
-                       "empty", "other_json"])
+    kind = rng.choice(
+        [
+            "truncated",
+            "wrong_type",
+            "wrong_enum",
+            "out_of_range",
+            "missing",
+            "prose",
+            "fenced",
+            "empty",
+            "other_json",
+        ]
+    )
     if kind == "truncated":
         return kind, text[: rng.randint(0, len(text) - 1)]
     if kind == "wrong_type":
@@ -94,9 +108,15 @@ async def recovery(n: int, rate: float, seed: int = 7) -> dict[str, Any]:
         else:
             ok += 1
             attempts.append(len(result.attempts))
-    return {"calls": n, "malformed_rate": rate, "valid_share": ok / n, "structured_output_errors": failed,
-            "other_exceptions": len(others), "mean_attempts": statistics.mean(attempts),
-            "first_reply_malformed_expected_share_after_3": 1 - rate**3}
+    return {
+        "calls": n,
+        "malformed_rate": rate,
+        "valid_share": ok / n,
+        "structured_output_errors": failed,
+        "other_exceptions": len(others),
+        "mean_attempts": statistics.mean(attempts),
+        "first_reply_malformed_expected_share_after_3": 1 - rate**3,
+    }
 
 
 async def overhead(calls: int, rounds: int) -> dict[str, Any]:
@@ -105,18 +125,33 @@ async def overhead(calls: int, rounds: int) -> dict[str, Any]:
 
     from fsmnb.llm.adapters.openai_sdk import OpenAIProvider
 
-    body = json.dumps({
-        "id": "c", "object": "chat.completion", "created": 0, "model": "gpt-test",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
-    }).encode()
+    body = json.dumps(
+        {
+            "id": "c",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "gpt-test",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "hello"},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
+        }
+    ).encode()
 
     def handler(request: Any) -> Any:
         return httpx2.Response(200, content=body, headers={"content-type": "application/json"})
 
     http = httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
-    bare = openai.AsyncOpenAI(api_key="sk-bench", base_url="http://bench.invalid/v1", max_retries=0, http_client=http)
-    provider = OpenAIProvider("gpt-test", api_key="sk-bench", base_url="http://bench.invalid/v1", http_client=http)
+    bare = openai.AsyncOpenAI(
+        api_key="sk-bench", base_url="http://bench.invalid/v1", max_retries=0, http_client=http
+    )
+    provider = OpenAIProvider(
+        "gpt-test", api_key="sk-bench", base_url="http://bench.invalid/v1", http_client=http
+    )
     llm.register_provider("benchopenai", provider)
     messages = [{"role": "user", "content": "hi"}]
 
@@ -144,8 +179,13 @@ async def overhead(calls: int, rounds: int) -> dict[str, Any]:
         fw_t.append(f)
         diffs.append(f - b)
     await http.aclose()
-    return {"calls_per_round": calls, "rounds": rounds, "bare_sdk_ms": statistics.median(bare_t) * 1e3,
-            "framework_ms": statistics.median(fw_t) * 1e3, "overhead_ms": statistics.median(diffs) * 1e3}
+    return {
+        "calls_per_round": calls,
+        "rounds": rounds,
+        "bare_sdk_ms": statistics.median(bare_t) * 1e3,
+        "framework_ms": statistics.median(fw_t) * 1e3,
+        "overhead_ms": statistics.median(diffs) * 1e3,
+    }
 
 
 async def main(quick: bool) -> None:
