@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := .venv/.apt
 
-.PHONY: setup demo test lint typecheck unit browser bench lab clean system
+.PHONY: setup demo test lint typecheck unit browser bench lab clean system local-model
 
 ## setup: create .venv, install fsmnb with its dev extras, and Debian packages when missing
 setup: $(STAMP)
@@ -46,6 +46,13 @@ unit: setup
 ## browser: the JupyterLab-in-Chromium widget tests alone (screenshots in build/screenshots/)
 browser: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m browser tests/browser
+
+## local-model: build llama.cpp (fsmnb[local]) for `local:smollm2` — ~25 min on 2 cores; not part of CI.
+## Portable build flags: a native build crashes in its AMX code on some CPUs.
+local-model: setup
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" \
+		$(BIN)/python -m pip install -e '.[local]'
+	$(BIN)/python -m pytest -q -m local tests
 
 ## bench: fsmnb side by side with its peers (installs the peers into .venv-bench)
 bench:
