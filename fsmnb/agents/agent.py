@@ -118,6 +118,7 @@ class Agent:
         budget = current_budget()
         if budget is not None:
             budget.check()
+        kw.setdefault("stream", False)  # JSON replies are shown as agent messages, not tokens
         system = kw.pop("system", None)
         if self.system and system is None:
             base = get_template(schema).system if isinstance(schema, str) else ""
