@@ -176,12 +176,33 @@ async def test_pipeline_policy_and_failures_are_tool_errors(app: FsmServer) -> N
         assert "ZeroDivisionError" in await error(client, "execute_effect_pipeline", effects=failing)
 
 
-async def test_agents_layer_absence_is_said_plainly(app: FsmServer) -> None:
+def _has_agents_layer() -> bool:
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    from fsmnb.mcp.tools_agents import agents_layer
+
+    try:
+        agents_layer()
+    except ToolError:
+        return False
+    return True
+
+
+async def test_agent_tools_call_the_agents_layer_or_say_it_is_missing(app: FsmServer) -> None:
     async with Client(app.mcp) as client:
-        for tool, args in (("spawn_agent", {"role": "critic", "task": "read"}),
-                           ("coordinate_agents", {"agents": ["a", "b"], "task": "t"})):
-            message = await error(client, tool, **args)
-            assert "the agents layer (fsmnb.agents) is not installed in this build" in message.lower()
+        spawn = await client.call_tool("spawn_agent", {"role": "clerk", "task": "What is 47 + 89?"})
+        crowd = await client.call_tool("coordinate_agents", {"agents": ["a", "b"], "task": "t",
+                                                             "strategy": "parallel"})
+    if not _has_agents_layer():
+        for result in (spawn, crowd):
+            assert result.is_error
+            assert "the agents layer (fsmnb.agents) is not installed in this build" in \
+                result.content[0].text.lower()
+        return
+    assert not spawn.is_error and not crowd.is_error
+    assert spawn.structured_content["agent_id"].startswith("clerk")
+    assert spawn.structured_content["result"]["solution"]["answer"] == 136
+    assert crowd.structured_content["result"]["strategy"] == "parallel"
 
 
 async def test_template_with_callable_steps_runs_to_the_review_state(app: FsmServer) -> None:
