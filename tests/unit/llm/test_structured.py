@@ -82,6 +82,7 @@ def test_every_builtin_template_renders_valid_yaml() -> None:
         "task": "t",
         "answer": "a",
         "others": ["b"],
+        "options": ["x", "y"],  # agent_decision, registered by fsmnb.agents
     }
     assert set(llm.template_names()) >= {
         "workflow_selection",
