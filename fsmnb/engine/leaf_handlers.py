@@ -22,6 +22,7 @@ from fsmnb.effects.leaves import (
     UpdateData,
 )
 from fsmnb.effects.registry import resolve_callable
+from fsmnb.engine.durable import writer_of
 from fsmnb.engine.handlers import Path, register_handler
 from fsmnb.errors import EffectError, MissingExtraError, RunError
 from fsmnb.workflow.events import Event
@@ -123,6 +124,12 @@ def _workflow(ref: Any) -> Workflow:
     return ref if isinstance(ref, Workflow) else get_workflow(ref)
 
 
+def _store_of(ctx: Context) -> Any:
+    """The parent's store, so children of a durable run are durable in the same place."""
+    writer = writer_of(ctx.instance)
+    return writer.store if writer is not None else None
+
+
 @register_handler(InvokeFsm)
 async def _invoke(effect: InvokeFsm, ctx: Context, path: Path) -> Any:
     from fsmnb.engine.run import start_run
@@ -132,6 +139,7 @@ async def _invoke(effect: InvokeFsm, ctx: Context, path: Path) -> Any:
         dict(effect.data),
         parent=ctx.instance.id,
         tenant=ctx.instance.tenant,
+        store=_store_of(ctx),
     )
     try:
         # Awaited to the end: a child that waits for events is driven by `send_event`.
@@ -150,6 +158,7 @@ def _spawn(effect: SpawnFsm, ctx: Context, path: Path) -> str:
         dict(effect.data),
         parent=ctx.instance.id,
         tenant=ctx.instance.tenant,
+        store=_store_of(ctx),
     )
     _DETACHED.add(child)
     child.subscribe(lambda e: _DETACHED.discard(child) if e.kind == "run_finished" else None)

@@ -182,3 +182,24 @@ async def test_runs_in_memory_get_no_durable_machinery() -> None:
     assert run._replay is None and run._sink is None
     await run
     assert keys == [None]
+
+
+async def test_sub_workflows_of_a_durable_run_are_durable_in_the_same_store(tmp_path: Any) -> None:
+    from fsmnb.effects import invoke_fsm
+
+    child = Workflow("durable_child")
+    child.add_state("work", lambda ctx: "ok", initial=True, on={"ok": "done"})
+    child.final("done")
+    parent = Workflow("durable_parent")
+
+    @parent.state(initial=True, on={"ok": "done"})
+    async def call_child(ctx: Any) -> str:
+        ctx.data["child"] = (await ctx.run(invoke_fsm(child))).run_id
+        return "ok"
+
+    parent.final("done")
+    store = SqliteStore(str(tmp_path / "runs.db"))
+    result = await parent.run(store=store, run_id="parent-1")
+    store.flush()
+    assert result.data["child"] in store.run_ids()
+    assert "parent-1" in store.run_ids()
