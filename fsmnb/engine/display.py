@@ -35,27 +35,22 @@ def run_mimebundle(run: Run, include: Any = None, exclude: Any = None, **_: Any)
 
     Falls back to a mermaid listing when Graphviz's `dot` is not installed.
     """
-    from fsmnb.fsm.diagram import DiagramUnavailable
+    from fsmnb.fsm.diagram import mimebundle
 
-    machine = run.workflow.machine
-    highlights = {"current": run.state, "visits": run.visits, "failed": failed_states(run)}
     colour = _COLOURS.get(run.status, "#0969da")
     header = (
         f"<div class='fsmnb-run-head'><b>{html.escape(run.workflow.name)}</b> run "
         f"<code>{html.escape(run.id)}</code> <span style='color:{colour}'>{run.status}</span> "
         f"in state <b>{html.escape(run.state)}</b></div>"
     )
-    bundle = {"text/plain": run_text(run)}
-    try:
-        svg = machine.to_svg(**highlights)
-    except DiagramUnavailable:
-        drawing = f'<pre class="mermaid">{html.escape(machine.to_mermaid(**highlights))}</pre>'
-    else:
-        bundle["image/svg+xml"] = svg
-        drawing = svg[svg.find("<svg") :]
-    bundle["text/html"] = f"<div class='fsmnb-run'>{header}{drawing}</div>"
-    return {
-        k: v
-        for k, v in bundle.items()
-        if (not include or k in include) and (not exclude or k not in exclude)
-    }
+    return mimebundle(
+        run.workflow.machine,
+        include,
+        exclude,
+        text=run_text(run),
+        header=header,
+        css_class="fsmnb-run",
+        current=run.state,
+        visits=run.visits,
+        failed=failed_states(run),
+    )

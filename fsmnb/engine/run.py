@@ -442,41 +442,35 @@ class Run:
                 sdef = states[self.state]
                 name: str | None = None
                 payload = _EMPTY
-                if sdef.kind == "sync" and sdef.on_enter is None:
-                    # Fast path: a plain function returning an event name runs inline.
+                if not sdef.is_passive:
                     self._phase = _ACTING
-                    ctx._emitted = None
-                    ctx._counter = 0
                     try:
-                        value = sdef.action(ctx)  # type: ignore[misc]
-                        if value.__class__ is not str:
-                            outcome = await self._outcome_of(value, sdef, ctx)
-                            if outcome is not None:
-                                name, payload = outcome.name, outcome.payload
+                        outcome: str | Event | None
+                        if sdef.kind == "sync" and sdef.on_enter is None:
+                            # Fast path: a plain function returning an event name runs inline.
+                            ctx._emitted = None
+                            ctx._counter = 0
+                            value = sdef.action(ctx)  # type: ignore[misc]
+                            if value.__class__ is str:
+                                outcome = value
+                            else:
+                                outcome = await self._outcome_of(value, sdef, ctx)
                         else:
-                            name = value
+                            outcome = await act(sdef, ctx)
                     except asyncio.CancelledError:
                         if await self._preempted():
                             continue
                         raise
                     except Exception as exc:
                         name, payload = self._on_error(sdef, exc)
+                    else:
+                        if outcome.__class__ is str:
+                            name = outcome
+                        elif outcome is not None:
+                            name, payload = outcome.name, outcome.payload  # type: ignore[union-attr]
                     self._phase = _MOVING
                     if (self._visit & 1023) == 1023:
                         await asyncio.sleep(0)  # a long synchronous run still lets the loop breathe
-                elif not sdef.is_passive:
-                    self._phase = _ACTING
-                    try:
-                        outcome = await act(sdef, ctx)
-                        if outcome is not None:
-                            name, payload = outcome.name, outcome.payload
-                    except asyncio.CancelledError:
-                        if await self._preempted():
-                            continue
-                        raise
-                    except Exception as exc:
-                        name, payload = self._on_error(sdef, exc)
-                    self._phase = _MOVING
                 if sdef.final:
                     self._finish("done")
                     return

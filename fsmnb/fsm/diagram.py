@@ -216,18 +216,34 @@ def _render(dot: str) -> str:
     return svg
 
 
-def mimebundle(machine: Machine, include: Any = None, exclude: Any = None) -> dict[str, str]:
-    """What Jupyter shows for a machine: a text summary, and an SVG (or mermaid) drawing."""
-    bundle = {"text/plain": summary(machine)}
+def mimebundle(
+    machine: Machine,
+    include: Any = None,
+    exclude: Any = None,
+    *,
+    text: str | None = None,
+    header: str = "",
+    css_class: str = "fsmnb-machine",
+    **highlights: Any,
+) -> dict[str, str]:
+    """What Jupyter shows for a machine: a text summary, and an SVG (or mermaid) drawing.
+
+    Args:
+        include, exclude: Jupyter's mime-type filters.
+        text: the `text/plain` form (default: `summary(machine)`).
+        header: HTML put above the drawing.
+        css_class: the class of the wrapping `<div>`.
+        **highlights: `current`, `visits`, `failed`, `active`, as for `to_dot`.
+    """
+    bundle = {"text/plain": summary(machine) if text is None else text}
     try:
-        svg = to_svg(machine)
+        svg = to_svg(machine, **highlights)
     except DiagramUnavailable:
-        mermaid = html.escape(to_mermaid(machine))
-        bundle["text/html"] = f'<pre class="mermaid">{mermaid}</pre>'
+        drawing = f'<pre class="mermaid">{html.escape(to_mermaid(machine, **highlights))}</pre>'
     else:
         bundle["image/svg+xml"] = svg
-        inline = svg[svg.find("<svg") :]
-        bundle["text/html"] = f'<div class="fsmnb-machine">{inline}</div>'
+        drawing = svg[svg.find("<svg") :]
+    bundle["text/html"] = f'<div class="{css_class}">{header}{drawing}</div>'
     return {
         k: v
         for k, v in bundle.items()

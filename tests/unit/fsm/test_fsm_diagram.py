@@ -206,8 +206,8 @@ def test_mimebundle_without_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     bundle = m._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/html"}
     assert bundle["text/html"] == (
-        '<pre class="mermaid">stateDiagram-v2\n    direction LR\n    [*] --&gt; a\n'
-        "    a --&gt; b : go\n    b --&gt; [*]\n</pre>"
+        '<div class="fsmnb-machine"><pre class="mermaid">stateDiagram-v2\n    direction LR\n'
+        "    [*] --&gt; a\n    a --&gt; b : go\n    b --&gt; [*]\n</pre></div>"
     )
 
 
