@@ -29,6 +29,7 @@ from fsmnb.workflow.events import Event
 
 if TYPE_CHECKING:
     from fsmnb.engine.context import Context
+    from fsmnb.engine.run import Run
     from fsmnb.workflow.workflow import Workflow
 
 __all__ = ()
@@ -130,17 +131,22 @@ def _store_of(ctx: Context) -> Any:
     return writer.store if writer is not None else None
 
 
-@register_handler(InvokeFsm)
-async def _invoke(effect: InvokeFsm, ctx: Context, path: Path) -> Any:
+def _start_child(effect: InvokeFsm | SpawnFsm, ctx: Context) -> Run:
+    """Start a sub-workflow as a child of this run: same tenant, same store."""
     from fsmnb.engine.run import start_run
 
-    child = start_run(
+    return start_run(
         _workflow(effect.workflow),
         dict(effect.data),
         parent=ctx.instance.id,
         tenant=ctx.instance.tenant,
         store=_store_of(ctx),
     )
+
+
+@register_handler(InvokeFsm)
+async def _invoke(effect: InvokeFsm, ctx: Context, path: Path) -> Any:
+    child = _start_child(effect, ctx)
     try:
         # Awaited to the end: a child that waits for events is driven by `send_event`.
         return await child.wait()
@@ -151,22 +157,14 @@ async def _invoke(effect: InvokeFsm, ctx: Context, path: Path) -> Any:
 
 @register_handler(SpawnFsm)
 def _spawn(effect: SpawnFsm, ctx: Context, path: Path) -> str:
-    from fsmnb.engine.run import start_run
-
-    child = start_run(
-        _workflow(effect.workflow),
-        dict(effect.data),
-        parent=ctx.instance.id,
-        tenant=ctx.instance.tenant,
-        store=_store_of(ctx),
-    )
+    child = _start_child(effect, ctx)
     _DETACHED.add(child)
     child.subscribe(lambda e: _DETACHED.discard(child) if e.kind == "run_finished" else None)
     return child.id
 
 
 #: Detached runs are kept alive until they end (the weak registry alone would drop them).
-_DETACHED: set[Any] = set()
+_DETACHED: set[Run] = set()
 
 
 @register_handler(SendEvent)
