@@ -95,11 +95,13 @@ class Match:
 
     Attributes:
         name: the workflow's name.
-        score: the mean cosine similarity of the problem to the description text and to
-            the closest example (the description's alone without examples).
+        score: the weighted mean of the problem's similarity to the workflow's description,
+            tags and closest example (`fsmnb.llm.ranking`).
         matched: what was compared (``description`` and the closest ``example: ...``).
         shared: content words the problem and the workflow's texts share.
         metadata: the workflow's metadata.
+        parts: the score's parts, ``(field, similarity, weight)``; the score is
+            ``Σ similarity · weight``.
     """
 
     name: str
@@ -107,11 +109,17 @@ class Match:
     matched: str
     shared: tuple[str, ...]
     metadata: WorkflowMetadata
+    parts: tuple[tuple[str, float, float], ...] = ()
 
     def explain(self) -> str:
-        """One line: name, score, the best-matching text and the shared words."""
+        """One line: name, score and its parts, the best-matching text and the shared words."""
         words = ", ".join(self.shared) or "none"
-        return f"{self.name}: {self.score:.3f} (best: {self.matched}; shared words: {words})"
+        parts = " + ".join(f"{w:.2f}×{f} {s:.3f}" for f, s, w in self.parts)
+        breakdown = f" = {parts}" if parts else ""
+        return (
+            f"{self.name}: {self.score:.3f}{breakdown} "
+            f"(best: {self.matched}; shared words: {words})"
+        )
 
     def __repr__(self) -> str:
         return f"Match({self.explain()})"

@@ -9,11 +9,11 @@ Python-defined workflows register by reference: the row keeps their metadata
 and name, and the object is found again in this process (or, in a new
 process, in the workflow catalog once the module defining it is imported).
 Spec-defined workflows (`fsmnb.agents.spec.WorkflowSpec`) persist whole and
-load in a new process. `find_similar` embeds each workflow's name,
-description, tags and domain (its description text), and each of its
-examples, and scores a workflow by the mean of the problem's cosine
-similarity to the description text and to the closest example (the
-description alone when there are no examples).
+load in a new process. `find_similar` compares the problem with each workflow's
+description, tags and examples and combines the similarities by
+`fsmnb.llm.ranking` (the rule the offline demo model uses too); with the ``hash``
+embedder the features are weighted by IDF over the registry's own texts. Each
+`Match` keeps the score's parts for `Match.explain`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from fsmnb.agents.actions import Action
 from fsmnb.agents.metadata import Match, WorkflowMetadata, complexity_of, now
 from fsmnb.agents.spec import WorkflowSpec, parse_spec, spec_machine
 from fsmnb.errors import DefinitionError
-from fsmnb.llm.embeddings import Embedder, get_embedder
+from fsmnb.llm.embeddings import Embedder, HashEmbedder, get_embedder
 from fsmnb.llm.overlap import words
+from fsmnb.llm.ranking import combine, create_new_threshold, field_texts
 from fsmnb.workflow.workflow import Workflow
 
 __all__ = ("WorkflowRegistry",)
@@ -56,16 +57,29 @@ class WorkflowRegistry:
     Args:
         path: an SQLite file (created if missing); None keeps everything in memory.
         embedder: for `find_similar`: an `Embedder` or a model string (default: ``hash``).
+        create_new_below: the best score under which no workflow fits the problem (default:
+            the calibrated threshold of the embedder, `fsmnb.llm.ranking.create_new_threshold`).
     """
 
-    def __init__(self, path: str | Path | None = None, *, embedder: Embedder | str | None = None):
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        embedder: Embedder | str | None = None,
+        create_new_below: float | None = None,
+    ):
         self.path = str(path) if path is not None else ":memory:"
         self.embedder = get_embedder(embedder)
+        self.create_new_below = (
+            create_new_threshold(self.embedder.name) if create_new_below is None
+            else create_new_below
+        )  # fmt: skip
+        self._weighted: tuple[str, Embedder] = ("", self.embedder)
         self._db = sqlite3.connect(self.path, check_same_thread=False)
         self._db.execute(_SCHEMA)
         self._lock = threading.Lock()
         self._live: dict[str, Workflow] = {}
-        self._vectors: dict[str, tuple[str, list[tuple[str, list[float]]]]] = {}
+        self._vectors: dict[str, tuple[str, list[tuple[str, str, list[float]]]]] = {}
 
     def __repr__(self) -> str:
         return f"<WorkflowRegistry {self.path} {len(self)} workflows>"
@@ -225,32 +239,44 @@ class WorkflowRegistry:
         metas = self.list_all()
         if not metas:
             return []
-        query = (await self.embedder.embed([problem]))[0]
+        embedder, corpus = self._embedder_for(metas)
+        query = (await embedder.embed([problem]))[0]
         mine = words(problem)
         matches = []
         for meta in metas:
-            (_, doc), *examples = await self._texts(meta)
-            best, label = _cosine(query, doc), "description"
-            if examples:  # the description and the closest example must both agree
-                near, text = max((_cosine(query, v), t) for t, v in examples)
-                best, label = (best + near) / 2, f"description + {text}"
-            theirs = words(" ".join([meta.search_text(), *_example_texts(meta)]))
-            matches.append(
-                Match(meta.name, round(best, 4), label, tuple(sorted(mine & theirs)), meta)
-            )
+            texts = await self._texts(meta, embedder, corpus)
+            scored = combine([(f, t, _cosine(query, v)) for f, t, v in texts])
+            example = f" + example: {scored.example[:60]}" if scored.example else ""
+            theirs = words(" ".join(t for _, t, _ in texts))
+            matches.append(Match(
+                meta.name, scored.score, f"description{example}", tuple(sorted(mine & theirs)),
+                meta, scored.parts,
+            ))  # fmt: skip
         matches.sort(key=lambda m: (-m.score, m.name))
         return matches[:k]
 
     # -- internals -----------------------------------------------------------------------------
 
-    async def _texts(self, meta: WorkflowMetadata) -> list[tuple[str, list[float]]]:
+    def _embedder_for(self, metas: list[WorkflowMetadata]) -> tuple[Embedder, str]:
+        """The embedder to rank with: the hash embedder gets IDF weights from the registry's texts."""
+        if not isinstance(self.embedder, HashEmbedder) or self.embedder.idf:
+            return self.embedder, ""
+        documents = [" ".join(t for _, t in _fields(m)) for m in metas]
+        corpus = json.dumps(documents)
+        if self._weighted[0] != corpus:
+            self._weighted = (corpus, self.embedder.with_idf(documents))
+        return self._weighted[1], corpus
+
+    async def _texts(
+        self, meta: WorkflowMetadata, embedder: Embedder, corpus: str
+    ) -> list[tuple[str, str, list[float]]]:
+        fields = _fields(meta)
+        key = json.dumps([fields, corpus])
         cached = self._vectors.get(meta.name)
-        key = json.dumps([meta.search_text(), _example_texts(meta)])
         if cached is None or cached[0] != key:
-            labels = ["description", *(f"example: {t[:60]}" for t in _example_texts(meta))]
-            texts = [meta.search_text(), *_example_texts(meta)]
-            vectors = await self.embedder.embed(texts)
-            cached = self._vectors[meta.name] = (key, list(zip(labels, vectors, strict=True)))
+            vectors = await embedder.embed([t for _, t in fields])
+            triples = [(f, t, v) for (f, t), v in zip(fields, vectors, strict=True)]
+            cached = self._vectors[meta.name] = (key, triples)
         return cached[1]
 
     def _row(self, name: str) -> tuple[Any, ...] | None:
@@ -285,6 +311,10 @@ class WorkflowRegistry:
 
 def _example_texts(meta: WorkflowMetadata) -> list[str]:
     return [str(e.get("problem", "")) for e in meta.examples if e.get("problem")]
+
+
+def _fields(meta: WorkflowMetadata) -> list[tuple[str, str]]:
+    return field_texts(meta.name, meta.description, meta.tags, meta.domain, _example_texts(meta))
 
 
 def _describe(workflow: Any) -> str:

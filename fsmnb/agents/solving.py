@@ -39,26 +39,37 @@ if TYPE_CHECKING:
 
 __all__ = ("decide", "plan", "solve")
 
-#: Candidates scoring below this are not offered to the model.
-MIN_SIMILARITY = 0.1
+#: Candidates scoring at or below this share nothing with the problem and are not offered.
+MIN_SIMILARITY = 0.0
 
 
 async def _candidates(agent: Agent, problem: str, k: int) -> tuple[Match, ...]:
     busy = set(running_workflows())
     found = await agent.registry.find_similar(problem, k=k + len(busy))
-    return tuple(m for m in found if m.name not in busy and m.score >= MIN_SIMILARITY)[:k]
+    return tuple(m for m in found if m.name not in busy and m.score > MIN_SIMILARITY)[:k]
 
 
 def _offered(candidates: tuple[Match, ...]) -> list[dict[str, Any]]:
+    """The candidates as the model sees them, with the registry's score (`similarity`)."""
     return [
         {
             "name": m.name,
             "description": m.metadata.description,
             "domain": m.metadata.domain,
             "tags": m.metadata.tags,
+            "examples": [e["problem"] for e in m.metadata.examples[-3:] if e.get("problem")],
+            "similarity": m.score,
         }
         for m in candidates
     ]
+
+
+def _request(agent: Agent, problem: str, candidates: tuple[Match, ...]) -> dict[str, Any]:
+    return {
+        "problem": problem,
+        "workflows": _offered(candidates),
+        "create_new_below": agent.registry.create_new_below,
+    }
 
 
 async def plan(agent: Agent, problem: str, *, k: int = 5) -> Plan:
@@ -69,9 +80,7 @@ async def plan(agent: Agent, problem: str, *, k: int = 5) -> Plan:
     candidates = await _candidates(agent, problem, k)
     if not candidates:
         return Plan(None, 1.0, "the registry holds no similar workflow")
-    pick = (
-        await agent.plan_structured({"problem": problem, "workflows": _offered(candidates)})
-    ).value
+    pick = (await agent.plan_structured(_request(agent, problem, candidates))).value
     names = {m.name for m in candidates}
     chosen = pick.selected_workflow if pick.selected_workflow in names else None
     reason = pick.reason
@@ -94,7 +103,7 @@ async def decide(agent: Agent, problem: str, context: Mapping[str, Any]) -> Deci
     depth = len(current_stack())
     planning = depth <= agent.planning_depth
     candidates = await _candidates(agent, problem, 5) if planning else ()
-    result = await agent.ask("strategy", {"problem": problem, "workflows": _offered(candidates)})
+    result = await agent.ask("strategy", _request(agent, problem, candidates))
     s = result.value
     calls = len(result.attempts)
     strategy, reason, value, workflow = s.strategy, s.reason, None, None

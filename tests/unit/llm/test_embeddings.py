@@ -28,7 +28,7 @@ async def test_hash_vectors_are_unit_deterministic_and_word_sensitive() -> None:
 
 
 def test_embedder_resolution() -> None:
-    assert llm.get_embedder().name == "hash:384"
+    assert llm.get_embedder().name == "hash:1024"
     assert llm.get_embedder("hash:64").name == "hash:64"
     assert llm.get_embedder("openai:text-embedding-3-small").name == "openai:text-embedding-3-small"
     with pytest.raises(DefinitionError, match="No embedder for `nope`"):
@@ -54,3 +54,35 @@ async def test_index_replaces_ids_filters_and_orders_ties() -> None:
     assert [h.id for h in await index.search("alpha", filters={"k": 2})] == ["b"]
     assert await llm.MemoryIndex().search("x") == []
     assert isinstance(index, llm.VectorIndex)
+
+
+def test_stemming_meets_inflections() -> None:
+    from fsmnb.llm.lexical import stem, tokens
+
+    assert stem("supplies") == stem("supply") == "supply"
+    assert stem("calibration") == stem("calibrated") == stem("calibrate")
+    assert stem("running") == stem("runs") == "run"
+    assert stem("status") == "status" and stem("analysis") == "analysis"
+    assert tokens("The pumps of the line") == ["pump", "line"]  # stop words dropped
+
+
+async def test_hash_is_deterministic_normalized_and_ranks_related_texts_first() -> None:
+    embed = HashEmbedder()
+    texts = ["calibrate the pressure sensors", "calibration of a pressure sensor",
+             "refund for a damaged order"]  # fmt: skip
+    a, b, c = await embed.embed(texts)
+    assert a == HashEmbedder().vector(texts[0])
+    assert all(math.isclose(sum(x * x for x in v), 1.0) for v in (a, b, c))
+    assert _cos(a, b) > 0.5 > 0.1 > _cos(a, c)
+    assert HashEmbedder().vector("the of and") == [0.0] * 1024  # only stop words: no direction
+
+
+async def test_idf_weighs_rare_features_up() -> None:
+    docs = ["check the pump", "check the valve", "check the motor"]
+    plain, weighted = HashEmbedder(), HashEmbedder().with_idf(docs)
+    query = "check pump"
+    # "check" is in every document: with IDF the query leans towards "pump"
+    assert _cos(weighted.vector(query), weighted.vector("pump")) > _cos(
+        plain.vector(query), plain.vector("pump")
+    )
+    assert "idf over" in repr(weighted)
