@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from IPython.core.error import UsageError
 
 from fsmnb.engine.run import Run, live_run
 from fsmnb.errors import DefinitionError
+from fsmnb.magics._manager import ShellManager
 from fsmnb.workflow import Workflow, get_workflow
+
+if TYPE_CHECKING:
+    from fsmnb.magics.mcp_service import McpService
 
 __all__ = ("Session",)
 
@@ -19,20 +23,30 @@ T = TypeVar("T")
 
 
 class Session:
-    """What the magics of one shell share: its namespace and the runs started from it.
+    """What the magics of one shell share: its namespace, its runs, its MCP server.
 
     Args:
         user_ns: the shell's user namespace (variables are looked up there first).
+
+    Attributes:
+        manager: the shell's runs (`%fsm run`, `%fsm resume`, MCP clients' runs); the
+            manager `%fsm mcp start` serves.
+        mcp: the MCP server `%fsm mcp start` started (None when none is running).
     """
 
     def __init__(self, user_ns: MutableMapping[str, Any]) -> None:
         self.user_ns = user_ns
-        self.runs: dict[str, Run] = {}
+        self.manager = ShellManager()
+        self.mcp: McpService | None = None
+
+    @property
+    def runs(self) -> Mapping[str, Run]:
+        """The shell's runs by id: started or resumed here, or created by MCP clients."""
+        return self.manager.runs
 
     def add_run(self, run: Run) -> Run:
-        """Remember `run` so that `%fsm send RUN ...` finds it by id."""
-        self.runs[run.id] = run
-        return run
+        """Remember `run` so that `%fsm send RUN ...` finds it by id (and MCP clients see it)."""
+        return self.manager.adopt(run)
 
     def workflow(self, name: str) -> Workflow:
         """The workflow held by variable `name`, else the one registered as `name`.
@@ -62,7 +76,8 @@ class Session:
             known = ", ".join(f"`{r}`" for r in self.runs) or "none yet"
             raise UsageError(
                 f"No run `{key}`: give a run id or a variable holding a run. Runs started "
-                f"with `%fsm run` here: {known}."
+                f"with `%fsm run` here: {known}. After a restart, `%fsm resume {key}` "
+                f"continues a durable run."
             )
         return found
 

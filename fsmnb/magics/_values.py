@@ -9,7 +9,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-__all__ = ("parse_assignments", "parse_value", "split_words")
+__all__ = ("parse_assignments", "parse_value", "split_words", "unquote")
 
 # A word is a run of non-space characters and quoted strings: `who='Ann Lee'` is one word
 # and keeps its quotes, so `x='42'` stays the text "42" while `x=42` is the number 42.
@@ -48,3 +48,12 @@ def parse_assignments(words: Iterable[str], *, usage: str) -> dict[str, Any]:
             raise UsageError(f"Expected key=value, got {word!r}. Usage: {usage}")
         data[key] = parse_value(value)
     return data
+
+
+def unquote(word: str) -> str:
+    """A word as text: `'my runs.db'` loses its quotes; anything else stays as it is."""
+    if len(word) >= 2 and word[0] == word[-1] and word[0] in "'\"":
+        value = parse_value(word)
+        if isinstance(value, str):
+            return value
+    return word
