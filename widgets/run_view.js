@@ -62,9 +62,17 @@ function drawDiagram(model, box) {
   return nodes;
 }
 
+// The step shown: the slider's (`step`, with its `snapshot`), or the live run's when null.
+function shown(model) {
+  const snap = model.get("snapshot") || {};
+  const past = model.get("step") != null && snap.state != null;
+  return past ? { past, step: snap.step, state: snap.state, snap } : { past, step: model.get("steps"), state: model.get("state") };
+}
+
 function restyle(model, nodes) {
-  const current = model.get("state");
-  const status = model.get("status");
+  const at = shown(model);
+  const current = at.state;
+  const status = at.past ? "" : model.get("status");
   const visits = model.get("visits") || {};
   const failed = new Set(model.get("failed") || []);
   const active = model.get("active") || {};
@@ -120,7 +128,57 @@ function drawTimeline(model, list) {
 }
 
 function drawData(model, pre) {
-  pre.textContent = JSON.stringify(model.get("data") || {}, null, 2);
+  const at = shown(model);
+  if (at.past && !at.snap.has_data) {
+    pre.textContent = `(step ${at.step}: data not kept; a run started with a store keeps every step's data)`;
+    return;
+  }
+  pre.textContent = JSON.stringify((at.past ? at.snap.data : model.get("data")) || {}, null, 2);
+}
+
+// The step slider, "live" and "fork from here". The slider sets the `step` trait (at most once
+// per animation frame while dragging); Python answers with `snapshot`.
+function travel(model) {
+  const slider = h("input", { type: "range", class: "fsmnb-slider", min: "0", step: "1", "aria-label": "step" });
+  const label = h("span", { class: "fsmnb-at" });
+  const live = h("button", { class: "fsmnb-live", title: "follow the run again" }, "live");
+  const fork = h("button", { class: "fsmnb-fork", title: "run.fork(step): a new run from this step" }, "fork from here");
+  const forks = h("ul", { class: "fsmnb-forks" });
+  let pending = null;
+  const push = () => {
+    const value = pending;
+    pending = null;
+    model.set("step", value);
+    model.save_changes();
+  };
+  slider.addEventListener("input", () => {
+    const value = Number(slider.value);
+    label.textContent = `step ${value} / ${model.get("steps")}`;
+    if (pending === null) requestAnimationFrame(push);
+    pending = value;
+  });
+  live.addEventListener("click", () => {
+    model.set("step", null);
+    model.save_changes();
+  });
+  fork.addEventListener("click", () => {
+    const at = model.get("step");
+    model.send({ type: "fork", step: at == null ? model.get("steps") : at });
+  });
+  const draw = () => {
+    const steps = model.get("steps");
+    const at = shown(model);
+    slider.max = String(steps);
+    if (pending === null) slider.value = String(model.get("step") ?? steps);
+    label.textContent = at.past ? `step ${at.step} / ${steps} · ${at.state}` : `step ${steps} / ${steps} · live`;
+    live.disabled = !at.past;
+    const made = model.get("forks") || [];
+    forks.replaceChildren(...made.map((f) =>
+      h("li", { class: "fsmnb-forked", "data-run": f.run_id },
+        `forked from step ${f.step} → run ${f.run_id} (in ${f.state}; %fsm show ${f.run_id})`)));
+  };
+  const bar = h("div", { class: "fsmnb-travel" }, slider, label, live, fork);
+  return { nodes: [bar, forks], draw };
 }
 
 function render({ model, el }) {
@@ -132,12 +190,14 @@ function render({ model, el }) {
   const error = h("div", { class: "fsmnb-error" });
   const timeline = h("ol", { class: "fsmnb-timeline" });
   const data = h("pre", { class: "fsmnb-data" });
+  const slider = travel(model);
+  const dataPane = h("details", {}, h("summary", {}, "data"), data);
   const root = h("div", { class: "fsmnb-run" },
     h("div", { class: "fsmnb-head" }, title, badge, steps),
-    diagram, buttons, error,
+    diagram, ...slider.nodes, buttons, error,
     h("div", { class: "fsmnb-panes" },
       h("details", { open: "" }, h("summary", {}, "timeline"), timeline),
-      h("details", {}, h("summary", {}, "data"), data)));
+      dataPane));
   el.append(root);
 
   let nodes = drawDiagram(model, diagram);
@@ -150,6 +210,10 @@ function render({ model, el }) {
     root.dataset.workflow = model.get("workflow");
     root.dataset.state = model.get("state");
     root.dataset.status = status;
+    const at = shown(model);
+    root.dataset.step = at.past ? String(at.step) : "live";
+    root.classList.toggle("fsmnb-past", at.past);
+    if (at.past) dataPane.open = true; // moving the slider is asking to see the data
     error.textContent = model.get("error") || "";
   };
   const all = () => {
@@ -158,6 +222,7 @@ function render({ model, el }) {
     drawButtons(model, buttons);
     drawTimeline(model, timeline);
     drawData(model, data);
+    slider.draw();
   };
   const onSvg = () => {
     nodes = drawDiagram(model, diagram);
@@ -173,7 +238,7 @@ function render({ model, el }) {
       all();
     });
   };
-  const watched = ["state", "status", "visits", "failed", "active", "allowed_events", "timeline", "data", "steps", "error"];
+  const watched = ["state", "status", "visits", "failed", "active", "allowed_events", "timeline", "data", "steps", "step", "snapshot", "forks", "error"];
   for (const name of watched) model.on(`change:${name}`, schedule);
   model.on("change:svg", onSvg);
   all();

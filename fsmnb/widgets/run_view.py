@@ -9,6 +9,12 @@ waits for Graphviz. Updates are coalesced (see `LiveWidget`).
 Buttons in the browser send ``{"type": "send", "event": NAME}`` (or
 ``{"type": "cancel"}``) as a custom message; the view calls `run.send` on
 the kernel's loop, which is how a person drives a run waiting for them.
+
+Time travel: the step slider sets the `step` trait (None: live); the view
+answers with `snapshot`, the run's state and data at that step (`run.at`),
+which the diagram's lit state and the data inspector then show. "Fork from
+here" sends ``{"type": "fork", "step": K}``; the view calls `run.fork(K)` and
+lists the new run in `forks`.
 """
 
 from __future__ import annotations
@@ -46,9 +52,14 @@ class RunView(LiveWidget):
         visits: times each state was entered. failed: states where an effect failed.
         active: running effects' labels by state. allowed_events: what `send` accepts now.
         timeline: the latest rows ``{t, kind, state, text}``. data: the run's data (bounded JSON).
-        steps: `run.steps`, the transitions so far: `run.at(0)` … `run.at(steps)` are the
-            run's steps (the seam for a step slider and "fork from here", see `run.fork`).
-        error: the run's error, or the last refused button click.
+        steps: `run.steps`, the transitions so far: `run.at(0)` … `run.at(steps)`.
+        step: the step the slider shows, 0 … steps; None follows the run live. Set it from
+            Python too (`view.step = 2`).
+        snapshot: the run at `step`: ``{step, state, event, data, has_data}`` (empty when
+            live). `has_data` is False for a middle step of a run kept in memory.
+        forks: the runs forked from this view, ``{run_id, step, state}`` each; the run
+            itself is `fsmnb.engine.live_run(run_id)` (or `%fsm show RUN_ID`).
+        error: the run's error, or the last refused button click or fork.
     """
 
     _esm = asset("run_view.js")
@@ -66,10 +77,15 @@ class RunView(LiveWidget):
     timeline = t.List().tag(sync=True)
     data = t.Dict().tag(sync=True)
     steps = t.Int(0).tag(sync=True)
+    step = t.Int(None, allow_none=True).tag(sync=True)
+    snapshot = t.Dict().tag(sync=True)
+    forks = t.List(t.Dict()).tag(sync=True)
     error = t.Unicode("").tag(sync=True)
 
     def __init__(self, run: Run, *, timeline_size: int = 100, **kwargs: Any) -> None:
         self.run = run
+        self._shown: tuple[int | None, dict[str, Any]] = (None, {})  # (step, its snapshot)
+        self._forks: list[dict[str, Any]] = []
         self._track = RunTracker(
             run, timeline_size=timeline_size, wake=self._touch, finished=self.detach
         )
@@ -93,6 +109,8 @@ class RunView(LiveWidget):
             "steps": track.steps,
             "timeline": track.take_rows(),
             "data": jsonable(run.data),
+            "snapshot": self._snapshot(),
+            "forks": list(self._forks),
         }
         if run.error is not None:
             values["error"] = str(run.error)
@@ -109,6 +127,9 @@ class RunView(LiveWidget):
             self._on_loop(self._send_event, str(content.get("event", "")), payload)
         elif kind == "cancel":
             self._on_loop(self.run.cancel, "cancelled from the run view")
+        elif kind == "fork":
+            step = content.get("step")
+            self._on_loop(self._fork, self.run.steps if step is None else step)
 
     def _on_loop(self, fn: Any, *args: Any) -> None:
         try:
@@ -126,6 +147,39 @@ class RunView(LiveWidget):
             self.error = str(exc)
         else:
             self.error = ""
+        self._touch()
+
+    # -- time travel --------------------------------------------------------------------------------
+
+    @t.observe("step")
+    def _step_moved(self, _change: Any) -> None:
+        self._touch()  # the snapshot is computed at the flush: one per flush however fast it moves
+
+    def _snapshot(self) -> dict[str, Any]:
+        """The run at `step` (empty when live), computed once per step shown."""
+        step = self.step
+        if step is None:
+            self._shown = (None, {})
+        elif self._shown[0] != step:
+            try:
+                snap = self.run.at(step)
+            except (IndexError, TypeError):
+                self.error = f"There is no step {step!r}: the slider goes from 0 to {self.steps}."
+                return self._shown[1]
+            self._shown = (step, {
+                "step": snap.step, "state": snap.state, "event": snap.event,
+                "data": jsonable(snap.data or {}), "has_data": snap.data is not None,
+            })  # fmt: skip
+        return self._shown[1]
+
+    def _fork(self, step: int) -> None:
+        try:
+            child = self.run.fork(step)
+        except (FsmnbError, IndexError, TypeError) as exc:
+            self.error = str(exc)
+        else:
+            self.error = ""
+            self._forks.append({"run_id": child.id, "step": step, "state": child.state})
         self._touch()
 
     # -- display ------------------------------------------------------------------------------------

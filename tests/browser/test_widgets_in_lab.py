@@ -125,3 +125,42 @@ def test_the_quickstart_runs_and_its_runs_end_lit(lab, browser_context):
         screenshot(page, "quickstart_run_view", first)
     finally:
         page.close()
+
+
+def test_the_step_slider_travels_back_and_fork_from_here_starts_a_new_run(page):
+    view = _run_view(page, "quickstart")
+    page.wait_for_selector('.fsmnb-run[data-status="done"][data-state="published"]')
+    slider = view.locator("input.fsmnb-slider")
+    assert slider.get_attribute("max") == "3"
+    # Drag the slider's thumb to its left end (step 0), then set it to step 2.
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    page.mouse.move(box["x"] + box["width"] - 4, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 1, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    page.wait_for_selector('.fsmnb-run[data-workflow="quickstart"][data-step="0"]')
+    assert view.locator("svg g.node.current").evaluate_all("n => n.map(x => x.id)") == [
+        "state-start"
+    ]
+    slider.fill("2")  # what a person's keyboard or click on the track does: input events
+    page.wait_for_selector('.fsmnb-run[data-workflow="quickstart"][data-step="2"]')
+    assert view.locator("svg g.node.current").evaluate_all("n => n.map(x => x.id)") == [
+        "state-review"
+    ]
+    assert '"text": "hello, world"' in view.locator(".fsmnb-data").inner_text()
+    assert "step 2 / 3 · review" in view.locator(".fsmnb-at").inner_text()
+    view.scroll_into_view_if_needed()
+    screenshot(page, "run_view_step_2", view)
+
+    view.locator("button.fsmnb-fork").click()
+    forked = view.locator(".fsmnb-forked")
+    forked.wait_for()
+    assert "forked from step 2 → run" in forked.inner_text()
+
+    view.locator("button.fsmnb-live").click()
+    page.wait_for_selector('.fsmnb-run[data-workflow="quickstart"][data-step="live"]')
+    assert view.locator("svg g.node.current").evaluate_all("n => n.map(x => x.id)") == [
+        "state-published"
+    ]
+    screenshot(page, "run_view_forked", view)
