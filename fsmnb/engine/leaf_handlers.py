@@ -133,7 +133,7 @@ def _store_of(ctx: Context) -> Any:
 
 def _start_child(effect: InvokeFsm | SpawnFsm, ctx: Context) -> Run:
     """Start a sub-workflow as a child of this run: same tenant, same store."""
-    from fsmnb.engine.run import start_run
+    from fsmnb.engine.start import start_run
 
     return start_run(
         _workflow(effect.workflow),
@@ -169,7 +169,7 @@ _DETACHED: set[Run] = set()
 
 @register_handler(SendEvent)
 def _send(effect: SendEvent, ctx: Context, path: Path) -> str:
-    from fsmnb.engine.run import live_run
+    from fsmnb.engine.live import live_run
 
     target = live_run(effect.run_id)
     if target is None or target.tenant != ctx.instance.tenant:

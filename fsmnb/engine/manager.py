@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from fsmnb.engine.run import _SOURCES, Run
+from fsmnb.engine.live import _SOURCES
+from fsmnb.engine.run import Run
 from fsmnb.errors import FsmnbError, RunNotFound
 from fsmnb.workflow.catalog import get_workflow
 from fsmnb.workflow.events import Result

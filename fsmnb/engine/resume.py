@@ -22,7 +22,8 @@ from fsmnb.engine.context import Context
 from fsmnb.engine.durable import replay_key, resolve_store, writer_of
 from fsmnb.engine.handlers import Path, format_path
 from fsmnb.engine.journal_codec import apply_diff
-from fsmnb.engine.run import _DONE, _IDLE, _LIVE, Run, live_run
+from fsmnb.engine.live import _LIVE, live_run
+from fsmnb.engine.run import _DONE, _IDLE, Run
 from fsmnb.errors import CancelledRun, DefinitionError, EffectError, RunError, RunNotFound
 from fsmnb.workflow.catalog import get_workflow
 

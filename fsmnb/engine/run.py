@@ -12,20 +12,17 @@ the run leaves the state.
 from __future__ import annotations
 
 import asyncio
-import itertools
-import secrets
 import time
-import weakref
 from collections import deque
 from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fsmnb.effects.base import Effect
 from fsmnb.engine.acting import act, hook, outcome_of
-from fsmnb.engine.clock import Clock, LoopClock
+from fsmnb.engine.clock import LoopClock
 from fsmnb.engine.context import Context
-from fsmnb.engine.durable import resolve_store
 from fsmnb.engine.handlers import interpret
+from fsmnb.engine.live import new_run_id
 from fsmnb.engine.telemetry import TelemetryEvent, bus
 from fsmnb.errors import CancelledRun, FsmnbError, RunError, TransitionError
 from fsmnb.workflow.events import Event, Result
@@ -37,39 +34,14 @@ if TYPE_CHECKING:
     from fsmnb.engine.timetravel import DataDiff, Snapshot
     from fsmnb.workflow.workflow import Workflow
 
-__all__ = ("Run", "live_run", "start_run")
+__all__ = ("Run",)
 
 _IDLE, _SCHEDULED, _ACTING, _MOVING, _DONE = range(5)
 _now = time.time
 _EMPTY: Mapping[str, Any] = {}
 _DEFAULT_CLOCK = LoopClock()
-_LIVE: weakref.WeakValueDictionary[str, Run] = weakref.WeakValueDictionary()
 
 Listener = Callable[[TelemetryEvent], None]
-
-
-_ID_PREFIX = secrets.token_hex(4)
-_ID_COUNTER = itertools.count(1)
-
-
-def new_run_id() -> str:
-    """A short id, unique across processes sharing a store: a random per-process prefix + a counter."""
-    return f"{_ID_PREFIX}{next(_ID_COUNTER):04x}"
-
-
-#: Managers register here so that `live_run` finds their instances too.
-_SOURCES: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
-def live_run(run_id: str) -> Run | None:
-    """The run with this id in this process (started with `start()` or held by a `Manager`)."""
-    run = _LIVE.get(run_id)
-    if run is None:
-        for source in _SOURCES:
-            run = source._runs.get(run_id)
-            if run is not None:
-                break
-    return run
 
 
 class Run:
@@ -603,42 +575,3 @@ class Run:
 
 def _is_ours(cancelled: asyncio.CancelledError) -> bool:
     return bool(cancelled.args) and str(cancelled.args[0]).startswith("fsmnb:")
-
-
-def start_run(
-    workflow: Workflow,
-    data: dict[str, Any],
-    *,
-    run_id: str | None = None,
-    tenant: str = "default",
-    parent: str | None = None,
-    store: Store | str | None = None,
-    clock: Clock | None = None,
-    schedule: bool = True,
-) -> Run:
-    """Validate `workflow` and its input, then start a run on the running loop.
-
-    `store` is a `Store`, or the path of a SQLite file (durable runs); None
-    means the engine-wide default (`fsmnb.engine.set_default_store`).
-    With `schedule=False` the caller drives it with `await run._drive_here()`.
-    """
-    workflow.check()
-    workflow.validate_input(data)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        raise RunError(
-            f"`{workflow.name}.start()` needs a running event loop (a notebook cell or an async "
-            f"function). In a script use `{workflow.name}.run_sync(...)`."
-        ) from None
-    if store is None or not hasattr(store, "attach"):
-        store = resolve_store(store)
-    run = Run(workflow, data, run_id=run_id, tenant=tenant, parent=parent, store=store)  # type: ignore[arg-type]
-    if clock is not None:
-        run._ctx = Context(run, clock)
-    _LIVE[run.id] = run
-    if bus.active:
-        bus.publish(TelemetryEvent("run_started", run.id, run.state, name=workflow.name))
-    if schedule:
-        run._schedule()
-    return run

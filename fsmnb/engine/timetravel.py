@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.durable import writer_of
 from fsmnb.engine.journal_codec import apply_diff
-from fsmnb.engine.run import _LIVE, Run
+from fsmnb.engine.live import _LIVE
+from fsmnb.engine.run import Run
 from fsmnb.errors import RunError
 
 if TYPE_CHECKING:

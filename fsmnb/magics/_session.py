@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from IPython.core.error import UsageError
 
-from fsmnb.engine.run import Run, live_run
+from fsmnb.engine.live import live_run
+from fsmnb.engine.run import Run
 from fsmnb.errors import DefinitionError
 from fsmnb.magics._manager import ShellManager
 from fsmnb.workflow import Workflow, get_workflow

@@ -312,7 +312,7 @@ class Workflow:
             DefinitionError: the workflow is invalid (every problem listed).
             InputError: a validator refused the data.
         """
-        from fsmnb.engine.run import start_run
+        from fsmnb.engine.start import start_run
 
         return start_run(
             self,
@@ -394,10 +394,10 @@ class Workflow:
 
 
 def _engine_start_run() -> Any:
-    """`fsmnb.engine.run.start_run`, imported once (the engine is a lower layer)."""
+    """`fsmnb.engine.start.start_run`, imported once (the engine is a lower layer)."""
     global _START_RUN
     if _START_RUN is None:
-        from fsmnb.engine.run import start_run
+        from fsmnb.engine.start import start_run
 
         _START_RUN = start_run
     return _START_RUN

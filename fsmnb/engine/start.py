@@ -1,0 +1,59 @@
+"""`start_run`: validate a workflow and its input, then start a run on the running loop."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from fsmnb.engine.clock import Clock
+from fsmnb.engine.context import Context
+from fsmnb.engine.durable import resolve_store
+from fsmnb.engine.live import _LIVE
+from fsmnb.engine.run import Run
+from fsmnb.engine.telemetry import TelemetryEvent, bus
+from fsmnb.errors import RunError
+
+if TYPE_CHECKING:
+    from fsmnb.engine.journal import Store
+    from fsmnb.workflow.workflow import Workflow
+
+__all__ = ("start_run",)
+
+
+def start_run(
+    workflow: Workflow,
+    data: dict[str, Any],
+    *,
+    run_id: str | None = None,
+    tenant: str = "default",
+    parent: str | None = None,
+    store: Store | str | None = None,
+    clock: Clock | None = None,
+    schedule: bool = True,
+) -> Run:
+    """Validate `workflow` and its input, then start a run on the running loop.
+
+    `store` is a `Store`, or the path of a SQLite file (durable runs); None
+    means the engine-wide default (`fsmnb.engine.set_default_store`).
+    With `schedule=False` the caller drives it with `await run._drive_here()`.
+    """
+    workflow.check()
+    workflow.validate_input(data)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        raise RunError(
+            f"`{workflow.name}.start()` needs a running event loop (a notebook cell or an async "
+            f"function). In a script use `{workflow.name}.run_sync(...)`."
+        ) from None
+    if store is None or not hasattr(store, "attach"):
+        store = resolve_store(store)
+    run = Run(workflow, data, run_id=run_id, tenant=tenant, parent=parent, store=store)  # type: ignore[arg-type]
+    if clock is not None:
+        run._ctx = Context(run, clock)
+    _LIVE[run.id] = run
+    if bus.active:
+        bus.publish(TelemetryEvent("run_started", run.id, run.state, name=workflow.name))
+    if schedule:
+        run._schedule()
+    return run
