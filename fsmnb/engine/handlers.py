@@ -136,8 +136,16 @@ async def interpret(effect: Effect, ctx: Context, path: Path = ()) -> Any:
         duration = time.perf_counter() - t0
         error = exc if isinstance(exc, EffectError) else _wrap(exc, effect, path)
         run._record(
-            ("effect_failed", time.time(), ctx.state, path, effect.label(), duration, str(exc),
-             f"{type(exc).__module__}:{type(exc).__qualname__}")
+            (
+                "effect_failed",
+                time.time(),
+                ctx.state,
+                path,
+                effect.label(),
+                duration,
+                str(exc),
+                f"{type(exc).__module__}:{type(exc).__qualname__}",
+            )
         )
         if observed:
             _publish(ctx, "effect_failed", path, effect, duration, {"error": str(error)})
