@@ -11,8 +11,10 @@ process, in the workflow catalog once the module defining it is imported).
 Spec-defined workflows (`fsmnb.agents.spec.WorkflowSpec`) persist whole and
 load in a new process. `find_similar` compares the problem with each workflow's
 description, tags and examples and combines the similarities by
-`fsmnb.llm.ranking` (the rule the offline demo model uses too); with the ``hash``
-embedder the features are weighted by IDF over the registry's own texts. Each
+`fsmnb.llm.ranking` (the rule the offline demo model uses too); with the default ``hash``
+embedder the similarities are exact lexical ones (`fsmnb.llm.lexical.LexicalScorer`: sparse
+TF-IDF cosine, IDF over the registry's own texts, no hashing), with any other embedder the
+cosine of its embeddings. Each
 `Match` keeps the score's parts for `Match.explain`.
 """
 
@@ -30,8 +32,16 @@ from fsmnb.agents.metadata import Match, WorkflowMetadata, complexity_of, now
 from fsmnb.agents.spec import WorkflowSpec, parse_spec, spec_machine
 from fsmnb.errors import DefinitionError
 from fsmnb.llm.embeddings import Embedder, HashEmbedder, get_embedder
+from fsmnb.llm.lexical import LexicalScorer
 from fsmnb.llm.overlap import words
-from fsmnb.llm.ranking import combine, create_new_threshold, field_texts
+from fsmnb.llm.ranking import (
+    FIELD_WEIGHTS,
+    LEXICAL_FIELD_WEIGHTS,
+    combine,
+    create_new_threshold,
+    field_texts,
+    lexical_scorer,
+)
 from fsmnb.workflow.workflow import Workflow
 
 __all__ = ("WorkflowRegistry",)
@@ -74,7 +84,7 @@ class WorkflowRegistry:
             create_new_threshold(self.embedder.name) if create_new_below is None
             else create_new_below
         )  # fmt: skip
-        self._weighted: tuple[str, Embedder] = ("", self.embedder)
+        self._scorer: tuple[str, LexicalScorer | None] = ("", None)
         self._db = sqlite3.connect(self.path, check_same_thread=False)
         self._db.execute(_SCHEMA)
         self._lock = threading.Lock()
@@ -121,7 +131,7 @@ class WorkflowRegistry:
         meta = WorkflowMetadata(
             name=name,
             domain=domain or (spec.domain if spec else "general"),
-            description=description if description is not None else _describe(workflow),
+            description=description if description is not None else _describe(workflow, spec),
             tags=list(tags if tags is not None else _tags(workflow)),
             version=version,
             author=author,
@@ -239,15 +249,14 @@ class WorkflowRegistry:
         metas = self.list_all()
         if not metas:
             return []
-        embedder, corpus = self._embedder_for(metas)
-        query = (await embedder.embed([problem]))[0]
+        similarities = await self._similarities(problem, metas)
+        weights = LEXICAL_FIELD_WEIGHTS if self.exact else FIELD_WEIGHTS
         mine = words(problem)
         matches = []
-        for meta in metas:
-            texts = await self._texts(meta, embedder, corpus)
-            scored = combine([(f, t, _cosine(query, v)) for f, t, v in texts])
+        for meta, sims in zip(metas, similarities, strict=True):
+            scored = combine(sims, weights)
             example = f" + example: {scored.example[:60]}" if scored.example else ""
-            theirs = words(" ".join(t for _, t, _ in texts))
+            theirs = words(" ".join(t for _, t, _ in sims))
             matches.append(Match(
                 meta.name, scored.score, f"description{example}", tuple(sorted(mine & theirs)),
                 meta, scored.parts,
@@ -257,24 +266,38 @@ class WorkflowRegistry:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _embedder_for(self, metas: list[WorkflowMetadata]) -> tuple[Embedder, str]:
-        """The embedder to rank with: the hash embedder gets IDF weights from the registry's texts."""
-        if not isinstance(self.embedder, HashEmbedder) or self.embedder.idf:
-            return self.embedder, ""
-        documents = [" ".join(t for _, t in _fields(m)) for m in metas]
-        corpus = json.dumps(documents)
-        if self._weighted[0] != corpus:
-            self._weighted = (corpus, self.embedder.with_idf(documents))
-        return self._weighted[1], corpus
+    @property
+    def exact(self) -> bool:
+        """Whether `find_similar` compares lexical features exactly (`LexicalScorer`): with the
+        default ``hash`` embedder (one without IDF weights of its own)."""
+        return isinstance(self.embedder, HashEmbedder) and not self.embedder.idf
+
+    async def _similarities(
+        self, problem: str, metas: list[WorkflowMetadata]
+    ) -> list[list[tuple[str, str, float]]]:
+        """Per workflow, ``(field, text, similarity to problem)`` for each of its field texts."""
+        fields = [_fields(m) for m in metas]
+        if self.exact:
+            corpus = json.dumps(fields)
+            scorer = self._scorer[1]
+            if scorer is None or self._scorer[0] != corpus:
+                scorer = lexical_scorer(fields)
+                self._scorer = (corpus, scorer)
+            query = scorer.vector(problem)
+            return [[(f, t, scorer.similarity(query, t)) for f, t in texts] for texts in fields]
+        vector = (await self.embedder.embed([problem]))[0]
+        return [
+            [(f, t, _cosine(vector, v)) for f, t, v in await self._texts(meta, texts)]
+            for meta, texts in zip(metas, fields, strict=True)
+        ]
 
     async def _texts(
-        self, meta: WorkflowMetadata, embedder: Embedder, corpus: str
+        self, meta: WorkflowMetadata, fields: list[tuple[str, str]]
     ) -> list[tuple[str, str, list[float]]]:
-        fields = _fields(meta)
-        key = json.dumps([fields, corpus])
+        key = json.dumps(fields)
         cached = self._vectors.get(meta.name)
         if cached is None or cached[0] != key:
-            vectors = await embedder.embed([t for _, t in fields])
+            vectors = await self.embedder.embed([t for _, t in fields])
             triples = [(f, t, v) for (f, t), v in zip(fields, vectors, strict=True)]
             cached = self._vectors[meta.name] = (key, triples)
         return cached[1]
@@ -317,7 +340,9 @@ def _fields(meta: WorkflowMetadata) -> list[tuple[str, str]]:
     return field_texts(meta.name, meta.description, meta.tags, meta.domain, _example_texts(meta))
 
 
-def _describe(workflow: Any) -> str:
+def _describe(workflow: Any, spec: WorkflowSpec | None = None) -> str:
+    if spec is not None:  # a spec given as a mapping keeps its description too
+        return spec.description
     return str(getattr(workflow, "description", "") or "")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from fsmnb.llm.instances import instance_of
+from fsmnb.llm.lexical import tokens
 from fsmnb.llm.overlap import best_matches, overlap, words
 from fsmnb.llm.ranking import create_new_threshold, rank_offline
 from fsmnb.llm.safe_eval import arithmetic_in, try_evaluate
@@ -115,11 +116,12 @@ def _uncovered(task: Mapping[str, Any], chosen: str, threshold: float) -> str | 
 
     A problem such as "batch failure with contamination readings + power fluctuations"
     combines what several workflows do; the one ranked first for the whole covers only
-    part of it, so none fits alone. Parts are scored by the offline ranking.
+    part of it, so none fits alone. Parts are scored by the offline ranking; a part needs
+    two content words (``"respond to them"`` or ``"find out why"`` is no sub-task).
     """
     listed = _workflows(task)
     for part in _PARTS.split(str(task.get("problem", ""))):
-        if len(words(part)) < 2:
+        if len(tokens(part)) < 2:
             continue
         ranked = dict(rank_offline(part, listed))
         top = max(ranked, key=lambda n: (ranked[n], n)) if ranked else chosen

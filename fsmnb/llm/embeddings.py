@@ -5,7 +5,8 @@ text into weighted features (`fsmnb.llm.lexical`: stemmed content words without 
 words, word bigrams, character 3- to 5-grams, sublinear counts) and hashes them into a
 signed, L2-normalized vector (the "hashing trick"). `HashEmbedder.with_idf(documents)`
 returns a copy that also weighs each feature by its inverse document frequency over
-`documents` (the workflow registry does this with its own texts). It is deterministic
+`documents`. (The workflow registry compares the same features exactly instead, with
+`fsmnb.llm.lexical.LexicalScorer`: no hashing, no collision noise.) It is deterministic
 across processes and machines and costs tens of microseconds per text.
 
 *Good at*: texts that share words or word pieces (``"pump pressure"`` vs

@@ -7,11 +7,14 @@ closest example) and the score is the weighted mean over the fields the workflow
 
     score = Σ weight[field] · similarity[field] / Σ weight[field]
 
-`WorkflowRegistry.find_similar` uses it with the registry's embedder; the ``demo`` model
-uses it with the offline ``hash`` embedder (IDF over the listed workflows) when the
-request does not carry the registry's similarities. A problem whose best score is under
-the embedder's `create_new_threshold` fits no workflow: make a new one. The weights and
-thresholds were tuned on the tuning half of ``bench/agents_bench.py`` only.
+`WorkflowRegistry.find_similar` uses it with the registry's embedder: with the default
+``hash`` embedder the similarities are exact lexical ones (`fsmnb.llm.lexical.LexicalScorer`:
+sparse TF-IDF cosine, IDF over the registry's workflows, see `lexical_scorer`) combined with
+`LEXICAL_FIELD_WEIGHTS`; with any other embedder, the cosine of its embeddings combined with
+`FIELD_WEIGHTS`. The ``demo`` model uses the exact lexical scores (IDF over the listed
+workflows) when the request does not carry the registry's similarities. A problem whose best
+score is under the embedder's `create_new_threshold` fits no workflow: make a new one. The
+weights and thresholds were tuned on the tuning half of ``bench/agents_bench.py`` only.
 """
 
 from __future__ import annotations
@@ -20,21 +23,30 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fsmnb.llm.lexical import LexicalScorer
+
 __all__ = (
     "CREATE_NEW_THRESHOLDS",
     "FIELD_WEIGHTS",
+    "LEXICAL_FIELD_WEIGHTS",
     "Scored",
     "combine",
     "create_new_threshold",
     "field_texts",
+    "lexical_scorer",
     "rank_offline",
 )
 
-#: How much each field counts (renormalized over the fields a workflow has).
+#: How much each field counts with a dense embedder (renormalized over the fields a workflow has).
 FIELD_WEIGHTS: dict[str, float] = {"description": 0.4, "tags": 0.2, "example": 0.4}
 
-#: The best score under which no workflow fits, per embedder (by model-string prefix).
-CREATE_NEW_THRESHOLDS: dict[str, float] = {"hash": 0.044, "local": 0.228}
+#: How much each field counts with the exact lexical scorer (the default ``hash`` embedder):
+#: equal; the tags, keyword lists, say more per word than they do to a dense embedder.
+LEXICAL_FIELD_WEIGHTS: dict[str, float] = {"description": 1 / 3, "tags": 1 / 3, "example": 1 / 3}
+
+#: The best score under which no workflow fits, per embedder (by model-string prefix);
+#: ``hash`` is the exact lexical scorer's.
+CREATE_NEW_THRESHOLDS: dict[str, float] = {"hash": 0.023, "local": 0.22}
 _FALLBACK_THRESHOLD = 0.1
 
 
@@ -69,30 +81,36 @@ class Scored:
     example: str | None
 
 
-def combine(similarities: Sequence[tuple[str, str, float]]) -> Scored:
-    """Combine ``(field, text, similarity)`` triples into a workflow's score (see the module doc)."""
+def combine(
+    similarities: Sequence[tuple[str, str, float]], weights: Mapping[str, float] | None = None
+) -> Scored:
+    """Combine ``(field, text, similarity)`` triples into a workflow's score (see the module doc),
+    with `weights` per field (default `FIELD_WEIGHTS`)."""
+    weights = FIELD_WEIGHTS if weights is None else weights
     best: dict[str, tuple[float, str]] = {}
     for field, text, sim in similarities:
         if field not in best or sim > best[field][0]:
             best[field] = (sim, text)
-    total = sum(FIELD_WEIGHTS[f] for f in best) or 1.0
+    total = sum(weights[f] for f in best) or 1.0
     parts = tuple(
-        (f, round(best[f][0], 4), round(FIELD_WEIGHTS[f] / total, 4))
-        for f in FIELD_WEIGHTS
-        if f in best
+        (f, round(best[f][0], 4), round(weights[f] / total, 4)) for f in weights if f in best
     )
-    score = sum(FIELD_WEIGHTS[f] * best[f][0] for f in best) / total
+    score = sum(weights[f] * best[f][0] for f in best) / total
     return Scored(round(score, 4), parts, best["example"][1] if "example" in best else None)
+
+
+def lexical_scorer(workflows: Iterable[Sequence[tuple[str, str]]]) -> LexicalScorer:
+    """The exact lexical scorer for workflows given by their `field_texts`: IDF over them,
+    one document per workflow (all its fields)."""
+    return LexicalScorer(" ".join(t for _, t in fields) for fields in workflows)
 
 
 def rank_offline(problem: str, workflows: Sequence[Mapping[str, Any]]) -> list[tuple[str, float]]:
     """Workflows ``{"name", "description", "tags", "domain", "examples"}`` by score, best first.
 
-    Uses the ``hash`` embedder weighted by IDF over these workflows' own texts, as the
-    registry does with it.
+    Exact lexical similarities weighted by IDF over these workflows' own texts
+    (`lexical_scorer`), as the registry scores with its default ``hash`` embedder.
     """
-    from fsmnb.llm.embeddings import HashEmbedder
-
     fields = [
         field_texts(
             str(w.get("name", "")),
@@ -106,14 +124,10 @@ def rank_offline(problem: str, workflows: Sequence[Mapping[str, Any]]) -> list[t
         )
         for w in workflows
     ]
-    embedder = HashEmbedder().with_idf([" ".join(t for _, t in f) for f in fields])
-    query = embedder.vector(problem)
+    scorer = lexical_scorer(fields)
+    query = scorer.vector(problem)
     ranked = []
     for w, texts in zip(workflows, fields, strict=True):
-        sims = [(f, t, _dot(query, embedder.vector(t))) for f, t in texts]
-        ranked.append((str(w.get("name")), combine(sims).score))
+        sims = [(f, t, scorer.similarity(query, t)) for f, t in texts]
+        ranked.append((str(w.get("name")), combine(sims, LEXICAL_FIELD_WEIGHTS).score))
     return sorted(ranked, key=lambda r: (-r[1], r[0]))
-
-
-def _dot(a: Sequence[float], b: Sequence[float]) -> float:
-    return sum(x * y for x, y in zip(a, b, strict=False))

@@ -132,7 +132,7 @@ async def test_the_score_is_the_weighted_sum_of_its_explained_parts() -> None:
     fields = [f for f, _, _ in best.parts]
     assert fields == ["description", "tags", "example"]
     assert best.score == pytest.approx(sum(s * w for _, s, w in best.parts), abs=1e-3)
-    assert sum(w for _, _, w in best.parts) == pytest.approx(1.0)
+    assert sum(w for _, _, w in best.parts) == pytest.approx(1.0, abs=1e-3)  # rounded parts
     assert "×description" in best.explain() and "×example" in best.explain()
 
 
@@ -145,3 +145,32 @@ async def test_plan_offline_agrees_with_find_similar_and_creates_below_the_thres
     assert (await agent.plan(problem)).workflow == (await registry.find_similar(problem, 1))[0].name
     unrelated = await agent.plan("Translate the user manual into German")
     assert unrelated.workflow is None and "under" in unrelated.reason
+
+
+async def test_default_hash_registry_scores_exactly_and_the_demo_agrees() -> None:
+    from fsmnb.agents.solving import _offered
+    from fsmnb.llm.embeddings import HashEmbedder
+    from fsmnb.llm.ranking import create_new_threshold, rank_offline
+
+    registry = make_registry()
+    assert registry.exact and registry.create_new_below == create_new_threshold("hash")
+    assert not WorkflowRegistry(embedder=HashEmbedder().with_idf(["a b"])).exact  # dense path
+    found = await registry.find_similar("Plan the coffee break for the quiz night", k=10)
+    assert min(m.score for m in found) == 0.0  # sharing nothing scores exactly 0
+    problem = "Vibration of the gearbox keeps rising"
+    every = await registry.find_similar(problem, k=len(registry))
+    listed = _offered(tuple(every))
+    for w, m in zip(listed, every, strict=True):  # every example, as the registry sees them
+        w["examples"] = [e["problem"] for e in m.metadata.examples]
+        del w["similarity"]
+    assert rank_offline(problem, listed) == [(m.name, m.score) for m in every]
+
+
+def test_a_spec_keeps_its_description() -> None:
+    registry = WorkflowRegistry()
+    assert registry.register(SPEC).description == SPEC["description"]
+    assert registry.register(dict(SPEC, name="other"), description="mine").description == "mine"
+    assert (
+        LIBRARY[0]["spec"]["description"]
+        == make_registry().metadata(LIBRARY[0]["spec"]["name"]).description
+    )
