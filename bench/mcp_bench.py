@@ -12,7 +12,8 @@ SDK's own client (`mcp.Client`) drives it from this one:
 - event -> notification: from sending `send_event` to the client receiving
   `notifications/resources/updated` for the run (a `subscriptions/listen` stream);
 - first call vs tenth: a fresh server process, the client connected and
-  tools listed (as every MCP host does on connect), then ten `send_event` calls.
+  tools listed (as every MCP host does on connect), then ten `send_event` calls;
+  next to it, the client's compile of the tool's output schema, timed alone.
 
 This file is also the module the benchmarked `fsmnb mcp` serves (its `door`).
 """
@@ -44,6 +45,7 @@ door.final("locked")
 HERE = Path(__file__).resolve()
 PY = sys.executable
 TOKEN = "bench-token-" + "x" * 24
+FRESH = 9  # fresh server processes for first vs tenth
 
 
 # -- the floor: a bare MCPServer ---------------------------------------------------------------
@@ -163,8 +165,9 @@ async def notification_latency(client: Any, n: int) -> list[float]:
     return out
 
 
-async def first_vs_tenth(client: Any, bare: bool) -> tuple[float, float]:
-    await client.list_tools()
+async def first_vs_tenth(client: Any, bare: bool) -> tuple[float, float, float]:
+    """First and tenth call times, and what compiling the tool's output schema costs the client."""
+    listed = {t.name: t for t in (await client.list_tools()).tools}
     if bare:
         def args(i: int) -> tuple[str, dict[str, Any]]:
             return "echo", {"text": str(i)}
@@ -179,7 +182,25 @@ async def first_vs_tenth(client: Any, bare: bool) -> tuple[float, float]:
         t0 = time.perf_counter()
         await client.call_tool(*args(i))
         times.append(time.perf_counter() - t0)
-    return times[0], times[9]
+    return times[0], times[9], schema_compile(listed[args(0)[0]].output_schema)
+
+
+def schema_compile(schema: dict[str, Any] | None) -> float:
+    """Median time of the steps the SDK client takes on a tool's first call to validate its
+    structured result (`ClientSession._output_schema_validator`), timed here, not in the client."""
+    if schema is None:
+        return 0.0
+    from jsonschema.validators import validator_for  # type: ignore[import-untyped]
+    from referencing import Registry
+
+    samples = []
+    for _ in range(21):
+        t0 = time.perf_counter()
+        cls = validator_for(schema)
+        cls.check_schema(schema)
+        cls(schema, registry=Registry())
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples)
 
 
 async def main(n: int, warmup: int) -> None:
@@ -229,28 +250,30 @@ async def main(n: int, warmup: int) -> None:
                 proc.close()
         print(f"{transport:10} median {s['median']:.3f} ms, p95 {s['p95']:.3f} ms (n={s['n']:.0f})")
 
-    print("\nfirst call vs tenth, median of 5 fresh server processes (connected, tools listed)."
-          "\nA client-observed first call includes the SDK client compiling the tool's output"
-          "\nschema; 'server side' times the tool call inside a fresh server process, no client.")
+    print(f"\nfirst call vs tenth, median of {FRESH} fresh server processes (connected, tools"
+          "\nlisted). A client-observed first call includes the SDK client compiling the tool's"
+          "\noutput schema (checking it against the 2020-12 metaschema, per subschema); 'schema'"
+          "\nis that compile timed alone in this process, '-schema' the first call without it."
+          "\n'server side' times the tool call inside a fresh server process, no client.")
     for transport in ("stdio", "http"):
         for bare in (True, False):
             name = "bare MCPServer echo" if bare else "fsmnb send_event"
-            pairs = []
-            for _ in range(5):
+            runs = []
+            for _ in range(FRESH):
                 if transport == "stdio":
                     async with Client(stdio_params(bare)) as client:
-                        pairs.append(await first_vs_tenth(client, bare))
+                        runs.append(await first_vs_tenth(client, bare))
                 else:
                     proc = HttpProcess(bare)
                     try:
                         async with proc.client() as client:
-                            pairs.append(await first_vs_tenth(client, bare))
+                            runs.append(await first_vs_tenth(client, bare))
                     finally:
                         proc.close()
-            first = statistics.median(p[0] for p in pairs)
-            tenth = statistics.median(p[1] for p in pairs)
-            print(f"{transport:10} {name:28} first {first * 1e3:7.3f} ms, tenth "
-                  f"{tenth * 1e3:7.3f} ms, ratio {first / tenth:.2f}")
+            first, tenth, schema = (statistics.median(r[i] for r in runs) for i in range(3))
+            print(f"{transport:10} {name:28} first {first * 1e3:6.2f} ms, tenth "
+                  f"{tenth * 1e3:5.2f} ms, ratio {first / tenth:.2f} | schema {schema * 1e3:4.2f}"
+                  f" ms, -schema ratio {(first - schema) / tenth:.2f}")
     out = subprocess.run([PY, str(HERE), "--server-side"], capture_output=True, text=True)
     print(out.stdout.strip())
 
