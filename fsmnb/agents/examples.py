@@ -152,9 +152,12 @@ LIBRARY: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
-def make_registry(path: str | None = None, *, embedder: Any = None) -> WorkflowRegistry:
-    """A registry with `daily_equipment_check` and the `LIBRARY` (skips names already there)."""
-    registry = WorkflowRegistry(path, embedder=embedder)
+def make_registry(
+    path: str | None = None, *, embedder: Any = None, **options: Any
+) -> WorkflowRegistry:
+    """A registry with `daily_equipment_check` and the `LIBRARY` (skips names already there);
+    `options` go to `WorkflowRegistry` (``create_new_below``, ``lexical_weight``)."""
+    registry = WorkflowRegistry(path, embedder=embedder, **options)
     if "daily_equipment_check" not in registry:
         registry.register(
             daily_equipment_check(),

@@ -102,6 +102,8 @@ class Match:
         metadata: the workflow's metadata.
         parts: the score's parts, ``(field, similarity, weight)``; the score is
             ``Σ similarity · weight``.
+        mix: for a hybrid score (a dense embedder), its ``(kind, weight, score)`` split into
+            ``lexical`` and ``dense`` parts: the score is ``Σ weight · score`` too.
     """
 
     name: str
@@ -110,12 +112,15 @@ class Match:
     shared: tuple[str, ...]
     metadata: WorkflowMetadata
     parts: tuple[tuple[str, float, float], ...] = ()
+    mix: tuple[tuple[str, float, float], ...] = ()
 
     def explain(self) -> str:
-        """One line: name, score and its parts, the best-matching text and the shared words."""
+        """One line: name, score and its parts (lexical and dense ones for a hybrid score),
+        the best-matching text and the shared words."""
         words = ", ".join(self.shared) or "none"
         parts = " + ".join(f"{w:.2f}×{f} {s:.3f}" for f, s, w in self.parts)
-        breakdown = f" = {parts}" if parts else ""
+        mix = " + ".join(f"{w:.2f}×{kind} {s:.3f}" for kind, w, s in self.mix)
+        breakdown = "".join(f" = {p}" for p in (mix, parts) if p)
         return (
             f"{self.name}: {self.score:.3f}{breakdown} "
             f"(best: {self.matched}; shared words: {words})"

@@ -13,9 +13,10 @@ load in a new process. `find_similar` compares the problem with each workflow's
 description, tags and examples and combines the similarities by
 `fsmnb.llm.ranking` (the rule the offline demo model uses too); with the default ``hash``
 embedder the similarities are exact lexical ones (`fsmnb.llm.lexical.LexicalScorer`: sparse
-TF-IDF cosine, IDF over the registry's own texts, no hashing), with any other embedder the
-cosine of its embeddings. Each
-`Match` keeps the score's parts for `Match.explain`.
+TF-IDF cosine, IDF over the registry's own texts, no hashing); with any other (dense)
+embedder a hybrid of that exact lexical similarity and the cosine of its embeddings
+(`fsmnb.llm.ranking.combine_hybrid`; ``lexical_weight=0`` for the cosine alone). Each
+`Match` keeps the score's parts (per field, and lexical / dense) for `Match.explain`.
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ from fsmnb.llm.lexical import LexicalScorer
 from fsmnb.llm.overlap import words
 from fsmnb.llm.ranking import (
     FIELD_WEIGHTS,
+    HYBRID_LEXICAL_WEIGHT,
     LEXICAL_FIELD_WEIGHTS,
     combine,
+    combine_hybrid,
     create_new_threshold,
     field_texts,
     lexical_scorer,
@@ -69,6 +72,10 @@ class WorkflowRegistry:
         embedder: for `find_similar`: an `Embedder` or a model string (default: ``hash``).
         create_new_below: the best score under which no workflow fits the problem (default:
             the calibrated threshold of the embedder, `fsmnb.llm.ranking.create_new_threshold`).
+        lexical_weight: with a dense embedder, the weight λ of the exact lexical similarity in
+            the hybrid ``λ · lexical + (1 − λ) · dense`` (default
+            `fsmnb.llm.ranking.HYBRID_LEXICAL_WEIGHT`; 0: the embedder's cosine alone). The
+            default ``hash`` embedder is scored lexically only.
     """
 
     def __init__(
@@ -77,12 +84,17 @@ class WorkflowRegistry:
         *,
         embedder: Embedder | str | None = None,
         create_new_below: float | None = None,
+        lexical_weight: float | None = None,
     ):
         self.path = str(path) if path is not None else ":memory:"
         self.embedder = get_embedder(embedder)
+        self.lexical_weight = (
+            0.0 if self.exact else HYBRID_LEXICAL_WEIGHT if lexical_weight is None
+            else min(1.0, max(0.0, float(lexical_weight)))
+        )  # fmt: skip
         self.create_new_below = (
-            create_new_threshold(self.embedder.name) if create_new_below is None
-            else create_new_below
+            create_new_threshold(self.embedder.name, self.lexical_weight)
+            if create_new_below is None else create_new_below
         )  # fmt: skip
         self._scorer: tuple[str, LexicalScorer | None] = ("", None)
         self._db = sqlite3.connect(self.path, check_same_thread=False)
@@ -249,17 +261,31 @@ class WorkflowRegistry:
         metas = self.list_all()
         if not metas:
             return []
-        similarities = await self._similarities(problem, metas)
-        weights = LEXICAL_FIELD_WEIGHTS if self.exact else FIELD_WEIGHTS
+        fields = [_fields(m) for m in metas]
+        if self.exact:
+            lexical = self._lexical(problem, fields)
+            scores = [combine(sims, LEXICAL_FIELD_WEIGHTS) for sims in lexical]
+        else:
+            dense = await self._dense(problem, metas, fields)
+            if self.hybrid:
+                lexical = self._lexical(problem, fields)
+                scores = [
+                    combine_hybrid(
+                        [(f, t, lx, dn) for (f, t, lx), (_, _, dn) in zip(ls, ds, strict=True)],
+                        self.lexical_weight,
+                    )
+                    for ls, ds in zip(lexical, dense, strict=True)
+                ]
+            else:
+                scores = [combine(sims, FIELD_WEIGHTS) for sims in dense]
         mine = words(problem)
         matches = []
-        for meta, sims in zip(metas, similarities, strict=True):
-            scored = combine(sims, weights)
+        for meta, texts, scored in zip(metas, fields, scores, strict=True):
             example = f" + example: {scored.example[:60]}" if scored.example else ""
-            theirs = words(" ".join(t for _, t, _ in sims))
+            theirs = words(" ".join(t for _, t in texts))
             matches.append(Match(
                 meta.name, scored.score, f"description{example}", tuple(sorted(mine & theirs)),
-                meta, scored.parts,
+                meta, scored.parts, scored.mix,
             ))  # fmt: skip
         matches.sort(key=lambda m: (-m.score, m.name))
         return matches[:k]
@@ -272,19 +298,29 @@ class WorkflowRegistry:
         default ``hash`` embedder (one without IDF weights of its own)."""
         return isinstance(self.embedder, HashEmbedder) and not self.embedder.idf
 
-    async def _similarities(
-        self, problem: str, metas: list[WorkflowMetadata]
+    @property
+    def hybrid(self) -> bool:
+        """Whether `find_similar` mixes the exact lexical similarity with the dense embedder's
+        cosine (`fsmnb.llm.ranking.combine_hybrid`): a dense embedder and ``lexical_weight > 0``."""
+        return not self.exact and self.lexical_weight > 0.0
+
+    def _lexical(
+        self, problem: str, fields: list[list[tuple[str, str]]]
     ) -> list[list[tuple[str, str, float]]]:
-        """Per workflow, ``(field, text, similarity to problem)`` for each of its field texts."""
-        fields = [_fields(m) for m in metas]
-        if self.exact:
-            corpus = json.dumps(fields)
-            scorer = self._scorer[1]
-            if scorer is None or self._scorer[0] != corpus:
-                scorer = lexical_scorer(fields)
-                self._scorer = (corpus, scorer)
-            query = scorer.vector(problem)
-            return [[(f, t, scorer.similarity(query, t)) for f, t in texts] for texts in fields]
+        """Per workflow, ``(field, text, exact lexical similarity)`` for each field text
+        (`LexicalScorer`, IDF over the registry's workflows)."""
+        corpus = json.dumps(fields)
+        scorer = self._scorer[1]
+        if scorer is None or self._scorer[0] != corpus:
+            scorer = lexical_scorer(fields)
+            self._scorer = (corpus, scorer)
+        query = scorer.vector(problem)
+        return [[(f, t, scorer.similarity(query, t)) for f, t in texts] for texts in fields]
+
+    async def _dense(
+        self, problem: str, metas: list[WorkflowMetadata], fields: list[list[tuple[str, str]]]
+    ) -> list[list[tuple[str, str, float]]]:
+        """Per workflow, ``(field, text, cosine of the embeddings)`` for each field text."""
         vector = (await self.embedder.embed([problem]))[0]
         return [
             [(f, t, _cosine(vector, v)) for f, t, v in await self._texts(meta, texts)]

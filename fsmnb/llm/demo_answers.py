@@ -117,12 +117,15 @@ def _uncovered(task: Mapping[str, Any], chosen: str, threshold: float) -> str | 
     A problem such as "batch failure with contamination readings + power fluctuations"
     combines what several workflows do; the one ranked first for the whole covers only
     part of it, so none fits alone. Parts are scored by the offline ranking; a part needs
-    two content words (``"respond to them"`` or ``"find out why"`` is no sub-task).
+    two content words (``"respond to them"`` or ``"find out why"`` is no sub-task), and a
+    problem with fewer than two such parts has none: the whole problem is ranked by the
+    registry (lexically, or by its hybrid with a dense embedder), which the demo follows.
     """
     listed = _workflows(task)
-    for part in _PARTS.split(str(task.get("problem", ""))):
-        if len(tokens(part)) < 2:
-            continue
+    parts = [p for p in _PARTS.split(str(task.get("problem", ""))) if len(tokens(p)) >= 2]
+    if len(parts) < 2:
+        return None
+    for part in parts:
         ranked = dict(rank_offline(part, listed))
         top = max(ranked, key=lambda n: (ranked[n], n)) if ranked else chosen
         if top != chosen and ranked[top] >= threshold > ranked.get(chosen, 0.0):

@@ -174,3 +174,63 @@ def test_a_spec_keeps_its_description() -> None:
         LIBRARY[0]["spec"]["description"]
         == make_registry().metadata(LIBRARY[0]["spec"]["name"]).description
     )
+
+
+class ConceptEmbedder:
+    """A fake dense embedder: one dimension per concept, so words sharing no letters meet."""
+
+    name = "fake:concepts"
+    CONCEPTS = (
+        {"hurt", "injury", "injured", "accident", "incident"},
+        {"machine", "machines", "equipment", "kit", "health", "healthy"},
+        {"electricity", "energy", "power", "bill", "kwh"},
+        {"customer", "client", "complaint", "refund", "unhappy"},
+    )
+
+    async def embed(self, texts):
+        vectors = []
+        for text in texts:
+            words = set(text.lower().replace(".", " ").replace("?", " ").split())
+            vec = [float(len(words & c)) for c in self.CONCEPTS] + [0.3]
+            norm = sum(v * v for v in vec) ** 0.5
+            vectors.append([v / norm for v in vec])
+        return vectors
+
+
+async def test_a_dense_embedder_ranks_by_the_hybrid_and_explains_both_parts() -> None:
+    from fsmnb.agents import Agent
+    from fsmnb.llm.ranking import HYBRID_LEXICAL_WEIGHT, create_new_threshold
+
+    registry = make_registry(embedder=ConceptEmbedder())
+    assert registry.hybrid and not registry.exact
+    assert registry.lexical_weight == HYBRID_LEXICAL_WEIGHT
+    assert registry.create_new_below == create_new_threshold("fake:concepts", HYBRID_LEXICAL_WEIGHT)
+    problem = "Someone got hurt at the press"  # no word of the safety workflow's description
+    best = (await registry.find_similar(problem, k=1))[0]
+    assert best.name == "safety_incident_report"
+    (_, w_lex, lexical), (_, w_dense, dense) = best.mix
+    assert w_lex == pytest.approx(HYBRID_LEXICAL_WEIGHT) and dense > lexical
+    assert best.score == pytest.approx(w_lex * lexical + w_dense * dense, abs=1e-3)
+    assert best.score == pytest.approx(sum(s * w for _, s, w in best.parts), abs=1e-3)
+    assert "×lexical" in best.explain() and "×dense" in best.explain()
+    agent = Agent("h", registry=registry, register=False)
+    for text in (problem, "Get ready for the GMP audit next month", "Check equipment health"):
+        top = (await registry.find_similar(text, k=1))[0]
+        planned = (await agent.plan(text)).workflow
+        assert planned == (top.name if top.score >= registry.create_new_below else None)
+
+
+async def test_lexical_weight_zero_is_the_dense_cosine_alone_and_one_the_lexical() -> None:
+    from fsmnb.llm.ranking import CREATE_NEW_THRESHOLDS
+
+    dense = make_registry(embedder=ConceptEmbedder(), lexical_weight=0.0)
+    assert not dense.hybrid and dense.create_new_below == 0.1  # the fallback, uncalibrated
+    match = (await dense.find_similar("Someone got hurt at the press", k=1))[0]
+    assert match.mix == () and "×lexical" not in match.explain()
+    lexical = make_registry(embedder=ConceptEmbedder(), lexical_weight=1.0)
+    exact = make_registry()
+    problem = "Vibration of the gearbox keeps rising"
+    got = await lexical.find_similar(problem, k=3)
+    want = await exact.find_similar(problem, k=3)
+    assert [m.name for m in got] == [m.name for m in want]
+    assert make_registry().create_new_below == CREATE_NEW_THRESHOLDS["hash"]

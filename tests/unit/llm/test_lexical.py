@@ -74,3 +74,45 @@ def test_rank_offline_is_the_registry_rule_over_the_listed_workflows() -> None:
     scorer = lexical_scorer([pumps, refunds])
     sims = [(f, t, scorer.similarity("the pumps are leaking", t)) for f, t in pumps]
     assert ranked[0][1] == combine(sims, LEXICAL_FIELD_WEIGHTS).score
+
+
+def test_hybrid_score_is_the_convex_mix_of_the_lexical_and_dense_scores() -> None:
+    from fsmnb.llm.ranking import HYBRID_FIELD_WEIGHTS, combine_hybrid
+
+    sims = [
+        ("description", "check pumps", 0.5, 0.2),
+        ("tags", "maintenance", 0.0, 0.6),
+        ("example", "the pump hums", 0.1, 0.9),
+        ("example", "pump check", 0.4, 0.1),
+    ]
+    for lam in (0.0, 0.3, 0.6, 1.0):
+        got = combine_hybrid(sims, lam)
+        (kind_l, w_l, lexical), (kind_d, w_d, dense) = got.mix
+        assert (kind_l, kind_d) == ("lexical", "dense") and w_l + w_d == pytest.approx(1.0)
+        assert got.score == pytest.approx(w_l * lexical + w_d * dense, abs=1e-3)
+        assert got.score == pytest.approx(sum(s * w for _, s, w in got.parts), abs=1e-3)
+    pure_lexical = combine([(f, t, lx) for f, t, lx, _ in sims], HYBRID_FIELD_WEIGHTS)
+    pure_dense = combine([(f, t, dn) for f, t, _, dn in sims], HYBRID_FIELD_WEIGHTS)
+    assert combine_hybrid(sims, 1.0).score == pure_lexical.score
+    assert combine_hybrid(sims, 0.0).score == pure_dense.score
+    # the closest example is chosen by the mixed similarity
+    assert combine_hybrid(sims, 1.0).example == "pump check"
+    assert combine_hybrid(sims, 0.0).example == "the pump hums"
+
+
+def test_hybrid_thresholds_are_calibrated_per_embedder_else_interpolated() -> None:
+    from fsmnb.llm.ranking import (
+        CREATE_NEW_THRESHOLDS,
+        HYBRID_LEXICAL_WEIGHT,
+        HYBRID_THRESHOLDS,
+        create_new_threshold,
+    )
+
+    assert create_new_threshold("local:all-minilm-l6-v2") == CREATE_NEW_THRESHOLDS["local"]
+    assert (
+        create_new_threshold("local:all-minilm-l6-v2", HYBRID_LEXICAL_WEIGHT)
+        == HYBRID_THRESHOLDS["local"]
+    )
+    assert create_new_threshold("fake:concepts", 0.5) == pytest.approx(
+        0.5 * CREATE_NEW_THRESHOLDS["hash"] + 0.5 * 0.1
+    )
