@@ -148,7 +148,7 @@ class WorkflowRegistry:
             version=version,
             author=author,
             dependencies=list(dependencies) or _dependencies(workflow),
-            examples=[e if isinstance(e, Mapping) else {"problem": e} for e in examples],
+            examples=[dict(e) if isinstance(e, Mapping) else {"problem": e} for e in examples],
             complexity_score=_complexity(workflow),
             kind="python" if spec is None else "spec",
         )
@@ -351,7 +351,9 @@ class WorkflowRegistry:
         meta = WorkflowMetadata.from_json(json.loads(row[3]))
         return meta, parse_spec(row[2]) if row[2] else None
 
-    def _write(self, meta: WorkflowMetadata, spec: WorkflowSpec | None, keep_vectors: bool = False):
+    def _write(
+        self, meta: WorkflowMetadata, spec: WorkflowSpec | None, keep_vectors: bool = False
+    ) -> None:
         spec_text = json.dumps(spec.to_json()) if spec is not None else None
         with self._lock:
             self._db.execute(
