@@ -97,7 +97,8 @@ def make_action(
     if not callable(fn):
         raise DefinitionError(f"An action must be a function, got {type(fn).__name__}.")
     doc = (fn.__doc__ or "").strip().splitlines()
-    label = name or getattr(fn, "__name__", "")
+    fn_name: str = getattr(fn, "__name__", "")
+    label = name or fn_name
     if label == AGENT or not label.isidentifier():
         raise DefinitionError(f"`{label}` cannot name an action; pick another identifier.")
     return Action(label, fn, description or (doc[0] if doc else ""), tuple(events))

@@ -109,7 +109,9 @@ class Agent:
 
     # -- talking to the model --------------------------------------------------------------------
 
-    async def ask(self, schema: Any, data: Mapping[str, Any] | None = None, **kw: Any) -> Any:
+    async def ask(
+        self, schema: Any, data: Mapping[str, Any] | None = None, **kw: Any
+    ) -> StructuredResult[Any]:
         """One structured call made as this agent, charged to the current budget.
 
         `schema` is a template name or a pydantic model (see `fsmnb.llm.structured`).

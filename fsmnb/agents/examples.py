@@ -78,7 +78,9 @@ def daily_equipment_check() -> Workflow:
     return wf
 
 
-def _spec(name: str, domain: str, description: str, tags: str, steps: str, examples: str) -> dict:
+def _spec(
+    name: str, domain: str, description: str, tags: str, steps: str, examples: str
+) -> dict[str, Any]:
     states = [
         {
             "name": s.strip().replace(" ", "_"),

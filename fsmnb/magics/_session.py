@@ -107,7 +107,8 @@ class Session:
 
         from IPython.core.async_helpers import get_asyncio_loop
 
-        return get_asyncio_loop().run_until_complete(step_then_settle())
+        loop: asyncio.AbstractEventLoop = get_asyncio_loop()
+        return loop.run_until_complete(step_then_settle())
 
 
 async def _quietly(waiting: Awaitable[Any]) -> None:

@@ -5,20 +5,29 @@ from __future__ import annotations
 import argparse
 import re
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic import Magics, magics_class
 from IPython.display import display
 
 from fsmnb.errors import DefinitionError
 from fsmnb.magics import subcommands
 from fsmnb.magics._errors import mark_short
+from fsmnb.magics._ipython import (
+    argument,
+    line_cell_magic,
+    line_magic,
+    magic_arguments,
+    parse_argstring,
+)
 from fsmnb.magics._namespace import CellNamespace, dsl_names
 from fsmnb.magics._session import Session
 from fsmnb.magics._values import split_words
 from fsmnb.workflow import Workflow, collecting, pipeline, register_workflow
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
 
 __all__ = ("FsmnbMagics",)
 
@@ -115,15 +124,23 @@ class FsmnbMagics(Magics):
 
     # -- helpers ---------------------------------------------------------------------------------
 
+    @property
+    def _shell(self) -> InteractiveShell:
+        """The shell these magics were registered with."""
+        if self.shell is None:
+            raise UsageError("The fsmnb magics are not registered with an IPython shell.")
+        return self.shell
+
     def _define_from_cell(self, name: str, cell: str, initial: str | None) -> Workflow:
         if not name.isidentifier():
             raise UsageError(
                 f"The workflow name {name!r} must be a Python identifier, e.g. `orders`."
             )
         wf = Workflow(name, register=False)  # registered by name only once it checks out
-        namespace = CellNamespace(dsl_names(wf), self.shell.user_ns)
-        source = self.shell.transform_cell(cell)
-        filename = self.shell.compile.cache(source)
+        shell = self._shell
+        namespace = CellNamespace(dsl_names(wf), shell.user_ns)
+        source = shell.transform_cell(cell)
+        filename = shell.compile.cache(source)
         try:
             with collecting(wf):
                 exec(compile(source, filename, "exec"), namespace)
@@ -134,7 +151,7 @@ class FsmnbMagics(Magics):
             _note_cell_line(exc, exc.__traceback__, filename)
             raise mark_short(exc).with_traceback(None) from None
         register_workflow(wf)
-        self.shell.user_ns[name] = wf
+        shell.user_ns[name] = wf
         return wf
 
     def _define_pipeline(self, line: str) -> None:
@@ -143,13 +160,14 @@ class FsmnbMagics(Magics):
         if match is None:
             raise UsageError(f"Expected {usage} (or use %%workflow NAME as a cell magic).")
         name = match["name"]
+        shell = self._shell
         steps = []
         for part in match["steps"].split("|"):
             step = part.strip()
             if not _DOTTED.match(step):
                 raise UsageError(f"Pipeline step {step!r} is not a function name. Usage: {usage}")
             try:
-                steps.append(eval(step, self.shell.user_global_ns, self.shell.user_ns))
+                steps.append(eval(step, shell.user_global_ns, shell.user_ns))
             except (NameError, AttributeError):
                 raise UsageError(
                     f"Pipeline step `{step}` is not defined. Define it with `def {step}(...)` "
@@ -159,7 +177,7 @@ class FsmnbMagics(Magics):
             wf = pipeline(name, *steps)
         except DefinitionError as exc:
             raise mark_short(exc).with_traceback(None) from None
-        self.shell.user_ns[name] = wf
+        shell.user_ns[name] = wf
         display(wf)
 
 

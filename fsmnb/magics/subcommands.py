@@ -14,7 +14,7 @@ The value, if not None, is shown as the cell's output. Bad arguments raise
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -86,7 +86,9 @@ def _expect(args: list[str], count: int, usage: str) -> None:
 class Listing:
     """What `%fsm list` shows: the registered workflows and the runs started here."""
 
-    def __init__(self, workflows: list[tuple[str, ...]], runs: list[tuple[str, ...]]) -> None:
+    def __init__(
+        self, workflows: list[tuple[str, str, str, str]], runs: list[tuple[str, str, str, str]]
+    ) -> None:
         self.workflows, self.runs = workflows, runs
 
     def __repr__(self) -> str:
@@ -103,7 +105,7 @@ class Listing:
     def _repr_html_(self) -> str:
         import html
 
-        def table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+        def table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
             cells = "".join(
                 "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
                 for row in rows

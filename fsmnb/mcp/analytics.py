@@ -40,7 +40,10 @@ def engine_analytics(
         out = get_workflow_analytics(workflow, since=since, store=store, tenant=tenant)
     except (TypeError, ValueError, FsmnbError):
         return None
-    return jsonable(out) if isinstance(out, dict) else None
+    if not isinstance(out, dict):
+        return None
+    summary: dict[str, Any] = jsonable(out)  # a dict is copied as a dict
+    return summary
 
 
 def journal_analytics(runs: Iterable[Run], workflow: str | None, since: float | None) -> Analytics:

@@ -9,7 +9,7 @@ versions, which Claude Desktop and the Inspector still speak).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import mcp_types as types
 from mcp.server.mcpserver import Context
@@ -111,7 +111,9 @@ def register(app: FsmServer) -> None:
     low.add_request_handler("resources/subscribe", types.SubscribeRequestParams, subscribe)
     low.add_request_handler("resources/unsubscribe", types.UnsubscribeRequestParams, unsubscribe)
     if sdk_listen is not None:
-        low.add_request_handler("subscriptions/listen", sdk_listen.params_type, listen)
+        # The SDK registers its listen handler with these params (its entry erases the type).
+        params_type = cast("type[types.SubscriptionsListenRequestParams]", sdk_listen.params_type)
+        low.add_request_handler("subscriptions/listen", params_type, listen)
 
 
 def _tenant(app: FsmServer, request_context: Any) -> str:

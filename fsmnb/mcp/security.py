@@ -133,7 +133,7 @@ class TokenGate:
             return
         token = _bearer(scope)
         tenant = self.tenants.resolve(token) if token else None
-        if tenant is None:
+        if not token or tenant is None:
             await _reply(send, 401, "A valid bearer token is required.",
                          [(b"www-authenticate", b'Bearer realm="fsmnb"')])
             return

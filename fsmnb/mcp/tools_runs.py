@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server.mcpserver import Context
@@ -49,7 +50,7 @@ def run_info(run: Run, *, data: bool = True, history: bool = False) -> RunInfo:
         run_id=run.id,
         workflow=run.workflow.name,
         state=run.state,
-        status=run.status,  # type: ignore[arg-type]
+        status=run.status,
         allowed_events=list(run.allowed_events),
         uri=run_uri(run.id),
         data=jsonable(run.data) if data else None,
@@ -177,7 +178,7 @@ def register(app: FsmServer) -> None:
         """Counts of your runs by status, workflow and state, and of events and tool calls."""
         tenant = app.tenant(ctx)
         m = manager.metrics(tenant=tenant)
-        counts = app.counts.get(tenant, {})
+        counts: Mapping[str, int] = app.counts.get(tenant, {})
         return Metrics(
             instances=m["instances"], by_status=m["by_status"], by_workflow=m["by_workflow"],
             by_state=m["by_state"], events_sent=counts.get("!sent", 0),

@@ -113,7 +113,7 @@ def register(app: FsmServer) -> None:
             await relay.close()
         return StreamResult(
             run_id=run.id, uri=run_uri(run.id), events=events,
-            stopped_because=reason[0],  # type: ignore[arg-type]
+            stopped_because=reason[0],
             state=run.state, status=run.status,
         )
 

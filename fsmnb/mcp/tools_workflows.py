@@ -37,7 +37,7 @@ def workflow_info(wf: Workflow, source: str) -> WorkflowInfo:
     """A workflow as a client sees it."""
     m = wf.machine
     return WorkflowInfo(
-        name=wf.name, source=source,  # type: ignore[arg-type]
+        name=wf.name, source=source,
         description=wf.description, tags=list(wf.tags), version=wf.version,
         initial=m.initial, states=list(m.states), finals=sorted(m.finals),
         events=sorted({t.event for t in m.transitions}), uri=workflow_uri(wf.name),

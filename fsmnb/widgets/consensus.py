@@ -48,7 +48,7 @@ class Consensus(LiveWidget):
     _esm = asset("consensus.js")
     _css = asset("consensus.css")
 
-    rounds = t.List().tag(sync=True)
+    rounds: t.List[dict[str, Any]] = t.List().tag(sync=True)
     threshold = t.Float(0.8).tag(sync=True)
     title = t.Unicode("").tag(sync=True)
 

@@ -74,7 +74,7 @@ class RunView(LiveWidget):
     failed = t.List(t.Unicode()).tag(sync=True)
     active = t.Dict().tag(sync=True)
     allowed_events = t.List(t.Unicode()).tag(sync=True)
-    timeline = t.List().tag(sync=True)
+    timeline: t.List[dict[str, Any]] = t.List().tag(sync=True)
     data = t.Dict().tag(sync=True)
     steps = t.Int(0).tag(sync=True)
     step = t.Int(None, allow_none=True).tag(sync=True)

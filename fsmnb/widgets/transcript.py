@@ -65,7 +65,7 @@ class Transcript(LiveWidget):
     _esm = asset("transcript.js")
     _css = asset("transcript.css")
 
-    messages = t.List().tag(sync=True)
+    messages: t.List[dict[str, Any]] = t.List().tag(sync=True)
     title = t.Unicode("").tag(sync=True)
 
     def __init__(

@@ -24,7 +24,7 @@ async def sequential(team: Team, agents: Sequence[Agent], **_: Any) -> Coordinat
     """Each agent in turn, seeing the previous agent's answer; a failure is skipped over."""
     task, previous = team.result.task, None
     for number, agent in enumerate(agents, 1):
-        context = {} if previous is None else {"previous_answer": previous}
+        context: dict[str, Any] = {} if previous is None else {"previous_answer": previous}
 
         async def ask(a: Agent, context: dict[str, Any] = context) -> str:
             return await a.respond(task, context)

@@ -118,6 +118,7 @@ async def debate(
         last = await team.ask_each(agents, ask, number=number, kind="debate")
         if not last.ok:
             raise _all_failed(team)
+    assert last is not None  # at least one round ran
     judge = synthesizer or next(a for a in agents if result.errors.get(a.name) is None)
     history = [{"round": r.number, "answers": r.ok} for r in result.rounds]
 
