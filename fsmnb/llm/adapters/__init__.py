@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import email.utils
 import json
+import os
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from fsmnb.errors import ProviderError
 
-__all__ = ("LoopClients", "provider_error", "retry_after_of", "scrub")
+__all__ = ("LoopClients", "SDKProvider", "provider_error", "retry_after_of", "scrub")
 
 
 def scrub(text: str, secret: str | None) -> str:
@@ -99,3 +101,60 @@ class LoopClients:
         client = self._clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.close()
+
+
+class SDKProvider(abc.ABC):
+    """What the SDK-backed providers share: settings, one client per loop, the key, closing.
+
+    Subclasses set `name`, `key_variable` and `base_url_variable`, and build their
+    SDK's client in `_make_client` (from `_client_options`).
+    """
+
+    name: str = "sdk"
+    key_variable: ClassVar[str] = ""
+    base_url_variable: ClassVar[str] = ""
+    supports_native_schema = True
+    is_remote = True
+
+    def __init__(
+        self,
+        rest: str = "",
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        http_client: Any = None,
+        name: str | None = None,
+    ) -> None:
+        self.name = name or type(self).name
+        self.model = f"{self.name}:{rest}" if rest else self.name
+        self.base_url = base_url or os.environ.get(self.base_url_variable) or None
+        self._api_key = api_key
+        self._timeout = timeout
+        self._http_client = http_client
+        self._clients = LoopClients(self._make_client)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.model} base_url={self.base_url or 'default'}>"
+
+    async def aclose(self) -> None:
+        """Close this loop's HTTP connections (call before the loop ends to avoid warnings)."""
+        await self._clients.aclose()
+
+    def _key(self) -> str | None:
+        return self._api_key or os.environ.get(self.key_variable)
+
+    def _client_options(self, key: str) -> dict[str, Any]:
+        """The SDK client's keyword arguments: its own retries off (fsmnb retries instead)."""
+        kwargs: dict[str, Any] = {"api_key": key, "max_retries": 0}
+        if self.base_url:
+            kwargs["base_url"] = self.base_url
+        if self._timeout is not None:
+            kwargs["timeout"] = self._timeout
+        if self._http_client is not None:
+            kwargs["http_client"] = self._http_client
+        return kwargs
+
+    @abc.abstractmethod
+    def _make_client(self) -> Any:
+        """Build this loop's SDK client (imports the SDK, or raises `MissingExtraError`)."""

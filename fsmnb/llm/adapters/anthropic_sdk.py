@@ -7,12 +7,11 @@ model must call it, and the tool's input is the reply (as JSON text).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from fsmnb.errors import MissingExtraError, ProviderError
-from fsmnb.llm.adapters import LoopClients, provider_error
+from fsmnb.llm.adapters import SDKProvider, provider_error
 from fsmnb.llm.provider import DeltaSink
 from fsmnb.llm.types import Completion, LLMRequest, ToolCall, Usage
 
@@ -21,38 +20,12 @@ __all__ = ("AnthropicProvider",)
 DEFAULT_MAX_TOKENS = 1024
 
 
-class AnthropicProvider:
+class AnthropicProvider(SDKProvider):
     """Anthropic's Messages API."""
 
     name = "anthropic"
-    supports_native_schema = True
-    is_remote = True
-
-    def __init__(
-        self,
-        rest: str = "",
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float | None = None,
-        http_client: Any = None,
-    ) -> None:
-        self.model = f"anthropic:{rest}" if rest else "anthropic"
-        self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
-        self._api_key = api_key
-        self._timeout = timeout
-        self._http_client = http_client
-        self._clients = LoopClients(self._make_client)
-
-    def __repr__(self) -> str:
-        return f"<AnthropicProvider {self.model} base_url={self.base_url or 'default'}>"
-
-    async def aclose(self) -> None:
-        """Close this loop's HTTP connections (call before the loop ends to avoid warnings)."""
-        await self._clients.aclose()
-
-    def _key(self) -> str | None:
-        return self._api_key or os.environ.get("ANTHROPIC_API_KEY")
+    key_variable = "ANTHROPIC_API_KEY"
+    base_url_variable = "ANTHROPIC_BASE_URL"
 
     def _make_client(self) -> Any:
         try:
@@ -62,14 +35,7 @@ class AnthropicProvider:
         key = self._key()
         if not key:
             raise ProviderError("No Anthropic API key: set ANTHROPIC_API_KEY.", provider=self.name)
-        kwargs: dict[str, Any] = {"api_key": key, "max_retries": 0}
-        if self.base_url:
-            kwargs["base_url"] = self.base_url
-        if self._timeout is not None:
-            kwargs["timeout"] = self._timeout
-        if self._http_client is not None:
-            kwargs["http_client"] = self._http_client
-        return anthropic.AsyncAnthropic(**kwargs)
+        return anthropic.AsyncAnthropic(**self._client_options(key))
 
     def _params(self, request: LLMRequest) -> tuple[dict[str, Any], str | None]:
         system = [request.system] if request.system else []

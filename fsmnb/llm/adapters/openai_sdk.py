@@ -12,52 +12,23 @@ The SDK's own retries are off: `fsmnb.llm.resilience` retries instead.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fsmnb.errors import MissingExtraError, ProviderError
-from fsmnb.llm.adapters import LoopClients, provider_error
+from fsmnb.llm.adapters import SDKProvider, provider_error
 from fsmnb.llm.provider import DeltaSink
 from fsmnb.llm.types import Completion, LLMRequest, ToolCall, Usage
 
 __all__ = ("OpenAIProvider",)
 
 
-class OpenAIProvider:
-    """The OpenAI chat-completions API (or a compatible server)."""
+class OpenAIProvider(SDKProvider):
+    """The OpenAI chat-completions API (or a compatible server, under a prefix of your own)."""
 
     name = "openai"
-    supports_native_schema = True
-    is_remote = True
-
-    def __init__(
-        self,
-        rest: str = "",
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float | None = None,
-        http_client: Any = None,
-        name: str = "openai",
-    ) -> None:
-        self.name = name
-        self.model = f"{name}:{rest}" if rest else name
-        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
-        self._api_key = api_key
-        self._timeout = timeout
-        self._http_client = http_client
-        self._clients = LoopClients(self._make_client)
-
-    def __repr__(self) -> str:
-        return f"<OpenAIProvider {self.model} base_url={self.base_url or 'default'}>"
-
-    async def aclose(self) -> None:
-        """Close this loop's HTTP connections (call before the loop ends to avoid warnings)."""
-        await self._clients.aclose()
-
-    def _key(self) -> str | None:
-        return self._api_key or os.environ.get("OPENAI_API_KEY")
+    key_variable = "OPENAI_API_KEY"
+    base_url_variable = "OPENAI_BASE_URL"
 
     def _make_client(self) -> Any:
         try:
@@ -71,14 +42,7 @@ class OpenAIProvider:
                 "OpenAI-compatible server.",
                 provider=self.name,
             )
-        kwargs: dict[str, Any] = {"api_key": key or "not-needed", "max_retries": 0}
-        if self.base_url:
-            kwargs["base_url"] = self.base_url
-        if self._timeout is not None:
-            kwargs["timeout"] = self._timeout
-        if self._http_client is not None:
-            kwargs["http_client"] = self._http_client
-        return openai.AsyncOpenAI(**kwargs)
+        return openai.AsyncOpenAI(**self._client_options(key or "not-needed"))
 
     def _params(self, request: LLMRequest) -> dict[str, Any]:
         messages: list[dict[str, Any]] = []
