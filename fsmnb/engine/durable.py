@@ -20,11 +20,13 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
+from collections.abc import Awaitable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.handlers import Path, format_path
 from fsmnb.engine.journal_codec import diff_json, encode_data, encode_entry
+from fsmnb.engine.leases import Lease
 from fsmnb.errors import SerializationError
 
 if TYPE_CHECKING:
@@ -67,10 +69,34 @@ class Replay(dict[Path, Any]):
         super().__init__(results or {})
         self.writer = writer
 
-    def before_effect(self, path: Path) -> None:
-        """Commit what is journaled and expose the key: the effect at `path` is about to run."""
+    def before_effect(self, path: Path) -> Awaitable[None] | None:
+        """Commit what is journaled and expose the key: the effect at `path` is about to run.
+
+        Returns None when the effect may run now, or an awaitable to await first
+        (the commit is being retried: the run pauses until it succeeds).
+
+        Raises:
+            LeaseLost: another process took the run over; this one must stop.
+            StoreError: the store gave up on a commit of this run's entries.
+        """
         writer = self.writer
-        writer.store.commit_pending()
+        if writer.stopped is not None:
+            raise writer.stopped
+        store = writer.store
+        if not store.commit_pending():
+            return self._paused(path)
+        if writer.stopped is not None:  # the commit fenced it off
+            raise writer.stopped
+        store.ensure_lease(writer)
+        _EFFECT_KEY.set(f"{writer.run.id}:{format_path(path)}")
+        return None
+
+    async def _paused(self, path: Path) -> None:
+        writer = self.writer
+        await writer.store.wait_committed()
+        if writer.stopped is not None:
+            raise writer.stopped
+        writer.store.ensure_lease(writer)
         _EFFECT_KEY.set(f"{writer.run.id}:{format_path(path)}")
 
 
@@ -84,9 +110,13 @@ class JournalWriter:
         data: the data as last journaled (for diffs), when resuming.
         expect: entries a resumed run will journal again while it replays its
             current state (dropped when they come).
+        lease: the run's lease (None: taken at the first entry; see `fsmnb.engine.leases`).
+
+    Attributes:
+        stopped: why the run may no longer journal (`LeaseLost`, `StoreError`), or None.
     """
 
-    __slots__ = ("encoded", "expect", "run", "seq", "store")
+    __slots__ = ("encoded", "expect", "lease", "run", "seq", "stopped", "store")
 
     def __init__(
         self,
@@ -96,14 +126,35 @@ class JournalWriter:
         seq: int = 0,
         data: dict[str, Any] | None = None,
         expect: Counter[tuple[Any, ...]] | None = None,
+        lease: Lease | None = None,
     ) -> None:
         self.store = store
         self.run = run
         self.seq = seq
         self.encoded: dict[str, str] = encode_data(data) if data else {}
         self.expect = expect or None
+        self.lease = lease
+        self.stopped: BaseException | None = None
+
+    @property
+    def token(self) -> int:
+        """The fencing token of the run's lease (0: none yet)."""
+        return self.lease.token if self.lease is not None else 0
+
+    def renewed(self, expires: float, token: int | None = None) -> None:
+        """A commit of this run's entries extended its lease to `expires` (with a new `token`)."""
+        lease = self.lease
+        if lease is not None:
+            self.lease = Lease(lease.run_id, lease.owner, token or lease.token, expires)
+
+    def stop(self, reason: BaseException) -> None:
+        """Journal nothing more for this run: its lease was lost, or its store gave up."""
+        if self.stopped is None:
+            self.stopped = reason
 
     def __call__(self, run_id: str, entry: tuple[Any, ...]) -> None:
+        if self.stopped is not None:
+            return  # fenced off or given up: what follows would leave a gap; the store has a prefix
         kind = entry[0]
         if self.expect is not None:
             if kind == "transition" or kind == "finished":
@@ -126,8 +177,6 @@ class JournalWriter:
             replay = self.run._replay
             if replay:
                 replay.clear()  # results of the state just left are never looked up again
-        elif kind == "finished":
-            self.store.commit_pending()
 
     def _row(self, kind: str, entry: tuple[Any, ...]) -> Any:
         if kind == "started":
