@@ -100,6 +100,14 @@ class Batcher:
         rows = batch.rows
         rows.append(row)
         batch.writers[row[0]] = writer
+        timer_loop = self._timer_loop
+        if (
+            self._timer is not None
+            and len(rows) < self.batch_size
+            and timer_loop is not None
+            and not timer_loop.is_closed()
+        ):
+            return  # the hot path: a commit is already scheduled
         size = len(rows)
         if size >= self.batch_size and not self.committer.failing:
             self.commit_pending()
@@ -112,7 +120,7 @@ class Batcher:
 
     def commit_soon(self) -> None:
         """Commit at the next turn of the loop (many runs ending together share one commit)."""
-        if self._soon:
+        if self._soon and self._timer_loop is not None and not self._timer_loop.is_closed():
             return
         if self._timer is not None:
             self._timer.cancel()

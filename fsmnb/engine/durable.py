@@ -25,7 +25,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.handlers import Path, format_path
-from fsmnb.engine.journal_codec import diff_json, encode_data, encode_entry
+from fsmnb.engine.journal_codec import diff_json, encode_data, encode_entry, encode_value
 from fsmnb.engine.leases import Lease
 from fsmnb.errors import SerializationError
 
@@ -116,7 +116,7 @@ class JournalWriter:
         stopped: why the run may no longer journal (`LeaseLost`, `StoreError`), or None.
     """
 
-    __slots__ = ("encoded", "expect", "lease", "run", "seq", "stopped", "store")
+    __slots__ = ("encoded", "expect", "lease", "run", "scalars", "seq", "stopped", "store")
 
     def __init__(
         self,
@@ -132,6 +132,8 @@ class JournalWriter:
         self.run = run
         self.seq = seq
         self.encoded: dict[str, str] = encode_data(data) if data else {}
+        #: the scalar values as last journaled: unchanged ones are not encoded again
+        self.scalars: dict[str, Any] = _scalars(data) if data else {}
         self.expect = expect or None
         self.lease = lease
         self.stopped: BaseException | None = None
@@ -181,25 +183,46 @@ class JournalWriter:
     def _row(self, kind: str, entry: tuple[Any, ...]) -> Any:
         if kind == "started":
             self.encoded = encode_data(entry[3] or {})
+            self.scalars = _scalars(entry[3] or {})
             return encode_entry(entry, data=self.encoded)
         if kind == "transition" or kind == "finished":
             return encode_entry(entry, diff=self._diff())
         return encode_entry(entry)
 
     def _diff(self) -> str | None:
+        """The JSON of the data keys changed since the last diff (None: nothing changed).
+
+        Values are compared by their JSON text (so changes in place are seen); an
+        immutable scalar equal to the one last journaled, of the same type, is not
+        encoded at all — a transition that changes nothing costs no JSON.
+        """
         data = self.run.data
         cache = self.encoded
-        changed: list[tuple[str, str]] = []
-        for key, text in encode_data(data).items() if data else ():
+        scalars = self.scalars
+        changed: list[tuple[str, str]] | None = None
+        for key, value in data.items():
+            cls = value.__class__
+            if cls in _SCALAR_TYPES:
+                old = scalars.get(key, _NOTHING)
+                if old.__class__ is cls and (old is value or old == value):
+                    continue
+                scalars[key] = value
+            elif key in scalars:
+                del scalars[key]
+            text = encode_value(key, value)
             if cache.get(key) != text:
                 cache[key] = text
+                if changed is None:
+                    changed = []
                 changed.append((key, text))
-        removed = [k for k in cache if k not in data] if len(cache) > len(data) else []
-        for key in removed:
-            del cache[key]
+        removed = [k for k in cache if k not in data] if len(cache) > len(data) else None
+        if removed:
+            for key in removed:
+                del cache[key]
+                scalars.pop(key, None)
         if not changed and not removed:
             return None
-        return diff_json(changed, removed)
+        return diff_json(changed or (), removed or ())
 
     def _seen(self, entry: tuple[Any, ...]) -> bool:
         assert self.expect is not None
@@ -209,6 +232,14 @@ class JournalWriter:
             return False
         self.expect[key] = count - 1
         return True
+
+
+_SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
+_NOTHING = object()
+
+
+def _scalars(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v.__class__ in _SCALAR_TYPES}
 
 
 def replay_key(entry: tuple[Any, ...]) -> tuple[Any, ...]:
