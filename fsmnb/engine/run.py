@@ -519,7 +519,9 @@ class Run:
             wrapped.__cause__ = error
             error = wrapped
         self._error = error
-        self.record(RunFinished(time.time(), status.value, self.state, str(error) if error else None))
+        self.record(
+            RunFinished(time.time(), status.value, self.state, str(error) if error else None)
+        )
         self._wake()
         if bus.active or self._listeners:
             self.publish(
