@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fsmnb.engine import sqlite_leases
 from fsmnb.engine.batching import Batch, Batcher
 from fsmnb.engine.commits import CommitPolicy, retrying
-from fsmnb.engine.durable import JournalWriter, Replay
+from fsmnb.engine.durable import JournalWriter
 from fsmnb.engine.journal_codec import decode_row
 from fsmnb.engine.leases import (
     Lease,
@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from collections import Counter
 
     from fsmnb.engine.handlers import Path
-    from fsmnb.engine.run import Run
+    from fsmnb.engine.journal import Entry
+    from fsmnb.engine.run_api import RunAPI
 
 __all__ = ("SqliteStore",)
 
@@ -177,8 +178,8 @@ class SqliteStore:
     # -- the Store protocol --------------------------------------------------------------------
 
     def attach(
-        self, run: Run, *, forked_from: str | None = None, fork_step: int | None = None
-    ) -> None:
+        self, run: RunAPI, *, forked_from: str | None = None, fork_step: int | None = None
+    ) -> JournalWriter:
         """Make `run` durable: journal it here from its first entry (its lease comes with it).
 
         Raises:
@@ -200,32 +201,32 @@ class SqliteStore:
         writer = JournalWriter(self, run, lease=Lease(run.id, self.owner, 1, now + self.leases.ttl))
         self._held[run.id] = 1
         self._keeper.hold()
-        run._sink = writer
-        run._replay = Replay(writer)
+        return writer
 
     def reattach(
         self,
-        run: Run,
+        run: RunAPI,
         *,
         seq: int,
         data: dict[str, Any],
         replay: dict[Path, Any],
         expect: Counter[tuple[Any, ...]],
         lease: Lease | None = None,
-    ) -> None:
+    ) -> JournalWriter:
         """Continue journaling a run rebuilt from its journal (see `fsmnb.engine.resume`).
 
         With `lease` (from `acquire_lease`, taken before the journal was loaded) the
         run is driven under it; without, the lease is taken at its first entry.
         """
-        writer = JournalWriter(self, run, seq=seq, data=data, expect=expect, lease=lease)
+        writer = JournalWriter(
+            self, run, seq=seq, data=data, replay=replay, expect=expect, lease=lease
+        )
         if lease is not None:
             self._held[run.id] = lease.token
             self._keeper.hold()
-        run._sink = writer
-        run._replay = Replay(writer, replay)
+        return writer
 
-    def load(self, run_id: str) -> list[tuple[Any, ...]]:
+    def load(self, run_id: str) -> list[Entry]:
         """The journal of `run_id`, decoded (empty when unknown)."""
         self.flush()
         rows = self.db.execute(
@@ -370,12 +371,12 @@ class SqliteStore:
         rows = self.db.execute(sql + " ORDER BY r.created, r.run_id", params).fetchall()
         return [dict(zip(RUN_COLUMNS, row, strict=True)) for row in rows]
 
-    def journals(self, run_ids: list[str] | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    def journals(self, run_ids: list[str] | None = None) -> dict[str, list[Entry]]:
         """Several journals in one query: every run's, or those of `run_ids`."""
         self.flush()
         rows = self.db.execute("SELECT run_id, kind, time, body FROM entries ORDER BY run_id, seq")
         wanted = None if run_ids is None else set(run_ids)
-        out: dict[str, list[tuple[Any, ...]]] = {}
+        out: dict[str, list[Entry]] = {}
         for run_id, kind, t, body in rows:
             if wanted is None or run_id in wanted:
                 out.setdefault(run_id, []).append(decode_row(kind, t, body))
@@ -407,7 +408,7 @@ class SqliteStore:
         batcher = self._batcher
         if row[2] == "finished":
             run = writer.run
-            batcher.batch.ended.append((run.state, run.status, run._visit, row[3], run.id))
+            batcher.batch.ended.append((run.state, str(run.status), run.steps, row[3], run.id))
             batcher.add(writer, row)
             batcher.commit_soon()  # with every run ending in this turn of the loop
         else:

@@ -69,7 +69,7 @@ async def test_a_locked_file_pauses_the_run_and_loses_no_entry(tmp_path: Path) -
     store.flush()
     journal = store.load("r")
     assert seqs(path, "r") == list(range(len(journal)))  # no gap
-    assert [e[0] for e in journal].count("effect") == 3
+    assert [e.kind for e in journal].count("effect_finished") == 3
     store.close()
 
 
