@@ -19,7 +19,7 @@ import os
 import sqlite3
 import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fsmnb.engine import sqlite_leases
@@ -422,9 +422,13 @@ class SqliteStore:
         """
         return self._batcher.commit_pending()
 
-    def wait_committed(self) -> Awaitable[None]:
-        """Wait until the batch being retried is committed (what a paused run awaits)."""
-        return self._batcher.wait_committed()
+    async def wait_committed(self) -> None:
+        """Wait until the batch being retried is committed (what a paused run awaits).
+
+        Raises:
+            StoreError: the store gave up on the batch (see `commit_deadline`).
+        """
+        await self._batcher.wait_committed()
 
     def flush(self) -> None:
         """Commit every buffered entry in one transaction (blocking through failures).
