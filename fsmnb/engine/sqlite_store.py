@@ -55,7 +55,7 @@ _INSERT_ENTRY = (
     "INSERT INTO entries (run_id, seq, kind, time, state, path, body) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_RUN = (
-    "INSERT INTO runs (run_id, workflow, tenant, parent, state, status, steps, created, updated,"
+    "INSERT OR IGNORE INTO runs (run_id, workflow, tenant, parent, state, status, steps, created, updated,"
     " forked_from, fork_step) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)"
 )
 _UPDATE_RUN = "UPDATE runs SET state = ?, status = ?, steps = ?, updated = ? WHERE run_id = ?"
@@ -449,9 +449,13 @@ class SqliteStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             raised: dict[str, int] = {}
+            taken: dict[str, str] = {}
             if new_ids:
-                db.executemany(_INSERT_RUN, batch.new)
-                raised = sqlite_leases.insert_new(db, new_ids, self.owner, expires=expires)
+                inserted = db.executemany(_INSERT_RUN, batch.new).rowcount
+                if inserted < len(new_ids):
+                    taken = _created_elsewhere(db, batch.new)
+                mine = [r for r in new_ids if r not in taken] if taken else new_ids
+                raised = sqlite_leases.insert_new(db, mine, self.owner, expires=expires)
             fresh = set(new_ids)
             tokens = {
                 run_id: w.lease.token
@@ -460,9 +464,10 @@ class SqliteStore:
             }
             lost = sqlite_leases.fence(db, tokens, expires=expires)
             rows, ended = batch.rows, batch.ended
-            if lost:
-                rows = [r for r in rows if r[0] not in lost]
-                ended = [e for e in ended if e[4] not in lost]
+            if lost or taken:
+                gone = lost.keys() | taken.keys()
+                rows = [r for r in rows if r[0] not in gone]
+                ended = [e for e in ended if e[4] not in gone]
             db.executemany(_INSERT_ENTRY, rows)
             if ended:
                 db.executemany(_UPDATE_RUN, ended)
@@ -486,6 +491,16 @@ class SqliteStore:
         for run_id, holder in lost.items():
             self._held.pop(run_id, None)
             writers[run_id].stop(lease_lost(run_id, holder, 0.0, self.path))
+        for run_id, workflow in taken.items():
+            self._held.pop(run_id, None)
+            writers[run_id].stop(
+                FsmnbError(
+                    f"Another process created a run `{run_id}` (workflow `{workflow}`) in "
+                    f"`{self.path}` at the same time as this one; this one is not journaled. "
+                    f"Resume that run with `fsmnb.resume({run_id!r}, store=...)`, or start "
+                    f"this one with another `run_id`."
+                )
+            )
 
     def _transaction(self, body: Callable[[], _T]) -> _T:
         """Run `body` in a write transaction, retried with backoff while the file is locked."""
@@ -547,6 +562,18 @@ class SqliteStore:
 
     def __repr__(self) -> str:
         return f"<SqliteStore {self.path!r}{' closed' if self.closed else ''}>"
+
+
+def _created_elsewhere(db: sqlite3.Connection, new: list[tuple[Any, ...]]) -> dict[str, str]:
+    """Of the runs this commit creates, those another process created first (id: workflow)."""
+    out = {}
+    for row in new:
+        found = db.execute(
+            "SELECT workflow, tenant, created FROM runs WHERE run_id = ?", (row[0],)
+        ).fetchone()
+        if found is not None and tuple(found) != (row[1], row[2], row[6]):
+            out[row[0]] = str(found[0])
+    return out
 
 
 def _is_transient(error: BaseException) -> bool:
