@@ -33,7 +33,7 @@ def live_run(run_id: str) -> Run | None:
     run = _LIVE.get(run_id)
     if run is None:
         for source in _SOURCES:
-            run = source._runs.get(run_id)
+            run = source.loaded(run_id)
             if run is not None:
                 break
     return run
