@@ -9,7 +9,7 @@ from fsmnb.engine.durable import current_effect_key, get_default_store, set_defa
 from fsmnb.engine.handlers import format_path, handler_for, interpret, register_handler
 from fsmnb.engine.history_limit import get_history, set_history
 from fsmnb.engine.journal import RunStatus, entry_fields
-from fsmnb.engine.live import live_run
+from fsmnb.engine.live import find_run, live_run
 from fsmnb.engine.manager import Manager
 from fsmnb.engine.resources import Resources, resources
 from fsmnb.engine.resume import resume
@@ -46,6 +46,7 @@ __all__ = (
     "bus",
     "current_effect_key",
     "entry_fields",
+    "find_run",
     "format_path",
     "get_default_store",
     "get_history",

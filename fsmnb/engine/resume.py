@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from fsmnb.engine.store import Store
     from fsmnb.workflow.workflow import Workflow
 
-__all__ = ("Rebuilt", "continue_run", "rebuild", "restore", "resume")
+__all__ = ("Rebuilt", "continue_run", "rebuild", "restore", "restore_from", "resume")
 
 _log = logging.getLogger("fsmnb")
 
@@ -181,16 +181,33 @@ def resume(
             f'Cannot resume `{run_id}` without a durable store: pass `store="runs.db"` (or a '
             f"`SqliteStore`), or set one with `fsmnb.engine.set_default_store(...)`."
         )
-    journal = durable.load(run_id)
+    run = restore_from(durable, run_id, workflow=workflow, clock=clock)
+    _LIVE[run.id] = run
+    return continue_run(run)
+
+
+def restore_from(
+    store: DurableStore,
+    run_id: str,
+    *,
+    workflow: Workflow | None = None,
+    clock: Clock | None = None,
+    history: History | None = None,
+) -> Run:
+    """The run `run_id` of `store`, restored as a record (not scheduled).
+
+    Raises:
+        RunNotFound: the store has no such run.
+        DefinitionError: its workflow is not registered (pass `workflow=`).
+    """
+    journal = store.load(run_id)
     if not journal:
-        raise RunNotFound(f"The store `{getattr(durable, 'path', durable)}` has no run `{run_id}`.")
-    info = durable.info(run_id) or {}
+        raise RunNotFound(f"The store `{store.path}` has no run `{run_id}`.")
+    info = store.info(run_id) or {}
     first = journal[0]
     name = first.workflow if isinstance(first, RunStarted) else info.get("workflow", "")
     wf = workflow if workflow is not None else get_workflow(name)
-    run = restore(
-        durable, journal, wf, run_id=run_id, tenant=info.get("tenant", "default"),
-        parent=info.get("parent"), clock=clock,
+    return restore(
+        store, journal, wf, run_id=run_id, tenant=info.get("tenant", "default"),
+        parent=info.get("parent"), clock=clock, history=history,
     )  # fmt: skip
-    _LIVE[run.id] = run
-    return continue_run(run)
