@@ -131,7 +131,8 @@ def evaluate(expression: str) -> Number | bool:
         raise
     except (ArithmeticError, ValueError, TypeError) as exc:
         raise ComputeError(f"Cannot compute: {exc}.") from None
-    return _checked(value)
+    result: Number | bool = _checked(value)
+    return result
 
 
 def try_evaluate(expression: str) -> Number | bool | None:

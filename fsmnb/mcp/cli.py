@@ -37,6 +37,10 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--max-body", type=int, default=1_000_000, help="largest request, in bytes")
     p.add_argument("--allow-network", action="store_true",
                    help="let execute_effect_pipeline run call_api effects")
+    p.add_argument("--models", action="append", default=[], metavar="MODEL[,MODEL...]",
+                   help="model strings clients may name (repeatable); by default clients get "
+                   "only the server's default model, by leaving `model` out. Never list a "
+                   "`replay:`/`local:` model whose file clients should not read or write.")
     p.set_defaults(run=run)
 
 
@@ -55,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     except FsmnbError as e:
         print(f"fsmnb mcp: {e}", file=sys.stderr)
         return 2
-    server = FsmServer(manager, tenant=args.tenant, allow_network=args.allow_network)
+    models = [m.strip() for group in args.models for m in group.split(",") if m.strip()]
+    server = FsmServer(manager, tenant=args.tenant, allow_network=args.allow_network,
+                       models=models)
     names = ", ".join(manager.workflow_names) or "none"
     if not args.http:
         print(f"fsmnb mcp: serving {names} over stdio", file=sys.stderr)

@@ -13,7 +13,7 @@ import functools
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -24,6 +24,8 @@ from fsmnb.engine.manager import Manager
 from fsmnb.engine.run import Run
 from fsmnb.errors import FsmnbError, RunNotFound
 from fsmnb.mcp.notify import Notifier
+from fsmnb.mcp.offload import CallPool
+from fsmnb.mcp.policy import ModelPolicy
 from fsmnb.mcp.tenancy import TenantBus, Unauthenticated, tenant_of
 from fsmnb.workflow.workflow import Workflow
 
@@ -53,6 +55,10 @@ class FsmServer:
             (off by default: a client could make the server call any URL).
         pipeline_timeout: seconds an `execute_effect_pipeline` call may take at most.
         max_wait: seconds a tool may wait for a run (`send_event(wait=True)`, streams).
+        models: the model strings clients may name (default: none, so only the server's
+            default model, used when a client leaves `model` out); see `fsmnb.mcp.policy`.
+        call_threads: threads for clients' synchronous registered functions (in all).
+        call_threads_per_tenant: of those, how many one tenant may keep busy.
 
     Attributes:
         mcp: the SDK's `MCPServer`; run it with any transport.
@@ -67,6 +73,9 @@ class FsmServer:
         allow_network: bool = False,
         pipeline_timeout: float = 60.0,
         max_wait: float = 300.0,
+        models: Sequence[str] = (),
+        call_threads: int = 4,
+        call_threads_per_tenant: int = 2,
     ) -> None:
         import jsonschema  # noqa: F401  # the SDK imports it lazily; a first call would pay ~1 s
 
@@ -75,6 +84,8 @@ class FsmServer:
         self.allow_network = allow_network
         self.pipeline_timeout = pipeline_timeout
         self.max_wait = max_wait
+        self.models = ModelPolicy(tuple(models))
+        self.calls = CallPool(workers=call_threads, per_tenant=call_threads_per_tenant)
         self.bus = TenantBus()
         self.notifier = Notifier(self.bus)
         self.private: dict[str, dict[str, tuple[Workflow, str]]] = {}
@@ -212,8 +223,9 @@ class FsmServer:
             ) from None
 
     def close(self) -> None:
-        """Stop every notification this server set up."""
+        """Stop every notification this server set up, and its call threads."""
         self.notifier.close()
+        self.calls.close()
 
 
 def create_server(manager: Manager | None = None, **options: Any) -> FsmServer:

@@ -109,6 +109,8 @@ def register(app: FsmServer) -> None:
         existing = app.workflows(tenant).get(name)
         if existing is not None and existing[1] != "template":
             raise ToolError(f"The name `{name}` belongs to a {existing[1]} workflow; choose another.")
+        app.models.check(app.models.problems_of_context(config, "`config`"),
+                         f"Template `{template[:100]}` refused")
         wf = build_from_template(template, name, config)
         run_id = app.manager.create(wf, dict(data or {}), tenant=tenant) if start else None
         app.add_private(tenant, wf, "template")
@@ -141,13 +143,13 @@ def register(app: FsmServer) -> None:
         tenant = app.tenant(ctx)
         effect = effect_from_json(effects)
         check_policy(effect, served=set(app.manager.workflow_names),
-                     allow_network=app.allow_network)
+                     allow_network=app.allow_network, models=app.models)
         data = dict(app.run(tenant, run_id).data) if run_id is not None else {}
         data.update(context or {})
 
         relay = ProgressRelay(ctx)
         try:
-            return await run_pipeline(effect, data, tenant=tenant,
-                                      limit=app.pipeline_timeout, report=relay.push)
+            return await run_pipeline(effect, data, tenant=tenant, limit=app.pipeline_timeout,
+                                      report=relay.push, pool=app.calls)
         finally:
             await relay.close()
