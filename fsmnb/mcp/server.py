@@ -26,6 +26,7 @@ from fsmnb.errors import FsmnbError, RunNotFound
 from fsmnb.mcp.notify import Notifier
 from fsmnb.mcp.offload import CallPool
 from fsmnb.mcp.policy import ModelPolicy
+from fsmnb.mcp.quotas import Quotas, TenantQuota
 from fsmnb.mcp.tenancy import TenantBus, Unauthenticated, tenant_of
 from fsmnb.workflow.workflow import Workflow
 
@@ -59,6 +60,8 @@ class FsmServer:
             default model, used when a client leaves `model` out); see `fsmnb.mcp.policy`.
         call_threads: threads for clients' synchronous registered functions (in all).
         call_threads_per_tenant: of those, how many one tenant may keep busy.
+        quota: what one tenant may hold (live runs, stored bytes, private workflows)
+            and how long its finished runs are kept (`TenantQuota` defaults when None).
 
     Attributes:
         mcp: the SDK's `MCPServer`; run it with any transport.
@@ -76,6 +79,7 @@ class FsmServer:
         models: Sequence[str] = (),
         call_threads: int = 4,
         call_threads_per_tenant: int = 2,
+        quota: TenantQuota | None = None,
     ) -> None:
         import jsonschema  # noqa: F401  # the SDK imports it lazily; a first call would pay ~1 s
 
@@ -86,6 +90,7 @@ class FsmServer:
         self.max_wait = max_wait
         self.models = ModelPolicy(tuple(models))
         self.calls = CallPool(workers=call_threads, per_tenant=call_threads_per_tenant)
+        self.quotas = Quotas(self.manager, quota)
         self.bus = TenantBus()
         self.notifier = Notifier(self.bus)
         self.private: dict[str, dict[str, tuple[Workflow, str]]] = {}

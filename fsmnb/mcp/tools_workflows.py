@@ -22,6 +22,7 @@ from fsmnb.mcp.models import (
 )
 from fsmnb.mcp.pipeline import check_policy, run_pipeline
 from fsmnb.mcp.progress import ProgressRelay
+from fsmnb.mcp.quotas import json_size
 from fsmnb.mcp.templates import TEMPLATES, build_from_template
 
 if TYPE_CHECKING:
@@ -112,8 +113,13 @@ def register(app: FsmServer) -> None:
         app.models.check(app.models.problems_of_context(config, "`config`"),
                          f"Template `{template[:100]}` refused")
         wf = build_from_template(template, name, config)
+        size, config_size = (json_size(data) if data else 0), json_size(config)
+        app.quotas.admit(tenant, size=size + config_size, runs=int(start), workflow=name)
         run_id = app.manager.create(wf, dict(data or {}), tenant=tenant) if start else None
+        if run_id is not None:
+            app.quotas.add_run(tenant, run_id, size)
         app.add_private(tenant, wf, "template")
+        app.quotas.add_workflow(tenant, name, config_size)
         m = wf.machine
         return WorkflowCreated(
             workflow=name, template=template, run_id=run_id, initial_state=m.initial,
