@@ -17,12 +17,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp_types import ToolAnnotations
+from pydantic import ValidationError
 
 from fsmnb.engine.manager import Manager
 from fsmnb.engine.run import Run
 from fsmnb.errors import FsmnbError, RunNotFound
+from fsmnb.mcp.arguments import describe_argument_errors
 from fsmnb.mcp.notify import Notifier
 from fsmnb.mcp.offload import CallPool
 from fsmnb.mcp.policy import ModelPolicy
@@ -96,8 +98,12 @@ class FsmServer:
         self.private: dict[str, dict[str, tuple[Workflow, str]]] = {}
         self.counts: dict[str, Counter[str]] = {}
         self._warmed = False
-        self.mcp: MCPServer[Any] = MCPServer(
-            name, instructions=INSTRUCTIONS, subscriptions=self.bus, log_level="WARNING",
+        self.mcp: MCPServer[Any] = _MCPServer(
+            name,
+            version=_version(),
+            instructions=INSTRUCTIONS,
+            subscriptions=self.bus,
+            log_level="WARNING",
             lifespan=self._lifespan,
         )
         from fsmnb.mcp import resources, tools_agents, tools_runs, tools_stream, tools_workflows
@@ -126,9 +132,11 @@ class FsmServer:
         counts = {t: Counter(c) for t, c in self.counts.items()}
         rid = self.manager.create(wf, tenant=self.default_tenant)
         try:
-            for tool, args in (("send_event", {"run_id": rid, "event": "go"}),
-                               ("get_fsm_state", {"run_id": rid}),
-                               ("send_event", {"run_id": rid, "event": "nope"})):
+            for tool, args in (
+                ("send_event", {"run_id": rid, "event": "go"}),
+                ("get_fsm_state", {"run_id": rid}),
+                ("send_event", {"run_id": rid, "event": "nope"}),
+            ):
                 await self.mcp.call_tool(tool, args)
         except Exception:  # a warm-up must never stop the server from starting
             logger.debug("warm-up failed", exc_info=True)
@@ -231,6 +239,26 @@ class FsmServer:
         """Stop every notification this server set up, and its call threads."""
         self.notifier.close()
         self.calls.close()
+
+
+class _MCPServer(MCPServer[Any]):
+    """The SDK's server, answering bad tool arguments with `describe_argument_errors`."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as e:
+            if isinstance(e.__cause__, ValidationError) and not isinstance(e, UnexpectedToolError):
+                raise ToolError(describe_argument_errors(name, e.__cause__)) from e.__cause__
+            raise
+
+
+def _version() -> str:
+    from fsmnb import __version__
+
+    return __version__
 
 
 def create_server(manager: Manager | None = None, **options: Any) -> FsmServer:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from fsmnb.engine.journal import entry_fields
 from fsmnb.errors import FsmnbError, TransitionError
@@ -44,6 +44,30 @@ class BatchEvent(BaseModel):
     payload: dict[str, Any] | None = None
 
 
+def spec_input_schema() -> dict[str, Any]:
+    """The JSON schema of a machine spec (`fsmnb.fsm.MachineSpec`), self-contained, or null."""
+    from fsmnb.fsm.spec import MachineSpec
+
+    schema = MachineSpec.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(defs[ref.rsplit("/", 1)[1]])
+            return {k: inline(v) for k, v in node.items() if k != "title"}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    out: dict[str, Any] = inline(schema)
+    out["type"] = ["object", "null"]
+    out.pop("description", None)  # the parameter's own description says it for clients
+    del out["properties"]["transitions"]["items"]["properties"]["guard"]  # code: refused here
+    return out
+
+
 def run_info(run: Run, *, data: bool = True, history: bool = False) -> RunInfo:
     """A run as a client sees it."""
     error = run.error
@@ -72,13 +96,22 @@ def register(app: FsmServer) -> None:
         ] = None,
         spec: Annotated[
             dict[str, Any] | None,
-            Field(description="A JSON machine spec: name, initial, states, transitions. Its runs "
-                  "wait in each state for the events you send."),
+            WithJsonSchema(spec_input_schema()),
+            Field(
+                description="A JSON machine spec: name, initial, states, transitions. Its runs "
+                "wait in each state for the events you send."
+            ),
         ] = None,
         data: Annotated[dict[str, Any] | None, Field(description="The run's start data.")] = None,
         run_id: Annotated[
-            str | None, Field(strict=True, min_length=1, max_length=128, pattern=r"^[\w.\-]+$",
-                              description="Choose the run id (default: generated).")
+            str | None,
+            Field(
+                strict=True,
+                min_length=1,
+                max_length=128,
+                pattern=r"^[\w.\-]+$",
+                description="Choose the run id (default: generated).",
+            ),
         ] = None,
         ctx: Context | None = None,
     ) -> RunInfo:
@@ -98,8 +131,9 @@ def register(app: FsmServer) -> None:
             wf = app.workflow(tenant, workflow)
         size = json_size(data) if data else 0
         spec_size = json_size(spec) if spec is not None else 0
-        app.quotas.admit(tenant, size=size + spec_size, runs=1,
-                         workflow=wf.name if spec is not None else None)
+        app.quotas.admit(
+            tenant, size=size + spec_size, runs=1, workflow=wf.name if spec is not None else None
+        )
         rid = manager.create(wf, dict(data or {}), tenant=tenant, run_id=run_id)
         app.quotas.add_run(tenant, rid, size)
         if spec is not None:
@@ -135,8 +169,12 @@ def register(app: FsmServer) -> None:
         if wait and not run.done:
             state = await _wait(app, run, ctx)
         return EventResult(
-            run_id=run.id, event=event, previous_state=previous, state=state,
-            status=run.status, allowed_events=list(run.allowed_events),
+            run_id=run.id,
+            event=event,
+            previous_state=previous,
+            state=state,
+            status=run.status,
+            allowed_events=list(run.allowed_events),
         )
 
     @app.tool(read_only=True)
@@ -155,8 +193,8 @@ def register(app: FsmServer) -> None:
     @app.tool()
     async def batch_send_events(
         events: Annotated[
-            list[BatchEvent], Field(min_length=1, max_length=MAX_BATCH,
-                                    description="Events, sent in order.")
+            list[BatchEvent],
+            Field(min_length=1, max_length=MAX_BATCH, description="Events, sent in order."),
         ],
         ctx: Context | None = None,
     ) -> BatchResult:
@@ -181,8 +219,15 @@ def register(app: FsmServer) -> None:
         for e, out in zip(events, outcomes, strict=True):
             if isinstance(out, FsmnbError):
                 allowed = list(out.allowed) if isinstance(out, TransitionError) else None
-                items.append(BatchItem(run_id=e.run_id, event=e.event, ok=False, error=str(out),
-                                       allowed_events=allowed))
+                items.append(
+                    BatchItem(
+                        run_id=e.run_id,
+                        event=e.event,
+                        ok=False,
+                        error=str(out),
+                        allowed_events=allowed,
+                    )
+                )
             else:
                 items.append(BatchItem(run_id=e.run_id, event=e.event, ok=True, state=out))
         sent = sum(i.ok for i in items)
@@ -197,8 +242,11 @@ def register(app: FsmServer) -> None:
         m = manager.metrics(tenant=tenant)
         counts: Mapping[str, int] = app.counts.get(tenant, {})
         return Metrics(
-            instances=m["instances"], by_status=m["by_status"], by_workflow=m["by_workflow"],
-            by_state=m["by_state"], events_sent=counts.get("!sent", 0),
+            instances=m["instances"],
+            by_status=m["by_status"],
+            by_workflow=m["by_workflow"],
+            by_state=m["by_state"],
+            events_sent=counts.get("!sent", 0),
             events_refused=counts.get("!refused", 0),
             tool_calls={k: v for k, v in counts.items() if not k.startswith("!")},
             tool_errors=counts.get("!errors", 0),
@@ -220,8 +268,7 @@ async def _wait(app: FsmServer, run: Run, ctx: Context | None) -> str:
 
     def progress(event: Any) -> None:
         if event.kind in ("effect_finished", "effect_failed", "transition"):
-            relay.push(relay.pushed + 1, None,
-                       f"{event.kind} {event.name} in {event.state}")
+            relay.push(relay.pushed + 1, None, f"{event.kind} {event.name} in {event.state}")
 
     unsubscribe = run.subscribe(progress)
     try:
