@@ -51,8 +51,15 @@ def build_app(
         streamable_http_path=PATH, host=host, max_request_body_size=max_body
     )
     allowed = frozenset(origins) | (own_origins(host, port) if port is not None else frozenset())
-    return TokenGate(inner, tenants, rate_limit=rate_limit, max_body=max_body, path=PATH,
-                     origins=allowed if port is not None else None, limits=limits)
+    return TokenGate(
+        inner,
+        tenants,
+        rate_limit=rate_limit,
+        max_body=max_body,
+        path=PATH,
+        origins=allowed if port is not None else None,
+        limits=limits,
+    )
 
 
 def own_origins(host: str, port: int) -> frozenset[str]:
@@ -114,8 +121,9 @@ def _listen(host: str, port: int) -> socket.socket:
 def _uvicorn_server(app: Any, *, background: bool, limits: HttpLimits) -> uvicorn.Server:
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False,
-                            **limits.uvicorn_options())
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on", access_log=False, **limits.uvicorn_options()
+    )
     if not background:
         return uvicorn.Server(config)
 
@@ -161,16 +169,24 @@ async def serve_http_in_background(
     Returns:
         An `HttpHandle` with `.url`, `.token` and `await .stop()`.
     """
-    server = manager if isinstance(manager, FsmServer) else FsmServer(manager, tenant=tenant,
-                                                                      **options)
+    server = (
+        manager if isinstance(manager, FsmServer) else FsmServer(manager, tenant=tenant, **options)
+    )
     tenants = tenants if tenants is not None else Tenants()
     token = tenants.add(tenant, token)
     limits = limits if limits is not None else HttpLimits()
     sock = _listen(host, port)
     bound = sock.getsockname()[1]
-    app = build_app(server, tenants, host=host, port=bound, max_body=max_body, limits=limits,
-                    origins=origins,
-                    rate_limit=rate_limit if rate_limit is not None else RateLimit())
+    app = build_app(
+        server,
+        tenants,
+        host=host,
+        port=bound,
+        max_body=max_body,
+        limits=limits,
+        origins=origins,
+        rate_limit=rate_limit if rate_limit is not None else RateLimit(),
+    )
     uv = _uvicorn_server(app, background=True, limits=limits)
     task = asyncio.get_running_loop().create_task(uv.serve(sockets=[sock]), name="fsmnb-mcp-http")
     while not uv.started:
@@ -181,8 +197,14 @@ async def serve_http_in_background(
         await asyncio.sleep(0.005)
     shown = f"[{host}]" if ":" in host else host
     tokens = {tenant: token}
-    return HttpHandle(url=f"http://{shown}:{bound}{PATH}", token=token, tokens=tokens,
-                      server=server, _uvicorn=uv, _task=task)
+    return HttpHandle(
+        url=f"http://{shown}:{bound}{PATH}",
+        token=token,
+        tokens=tokens,
+        server=server,
+        _uvicorn=uv,
+        _task=task,
+    )
 
 
 async def serve_http(
@@ -204,9 +226,16 @@ async def serve_http(
     limits = limits if limits is not None else HttpLimits()
     sock = _listen(host, port)
     bound = sock.getsockname()[1]
-    app = build_app(server, tenants, host=host, port=bound, max_body=max_body, limits=limits,
-                    origins=origins,
-                    rate_limit=rate_limit if rate_limit is not None else RateLimit())
+    app = build_app(
+        server,
+        tenants,
+        host=host,
+        port=bound,
+        max_body=max_body,
+        limits=limits,
+        origins=origins,
+        rate_limit=rate_limit if rate_limit is not None else RateLimit(),
+    )
     if announce is not None:
         shown = f"[{host}]" if ":" in host else host
         announce(f"http://{shown}:{bound}{PATH}")
