@@ -16,7 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fsmnb.effects import CallLLM, CoordinateAgents, EmbedText, InvokeAgent, RagPipeline
+from fsmnb.effects import (
+    CallLLM,
+    CoordinateAgents,
+    EmbedText,
+    InvokeAgent,
+    RagPipeline,
+    VectorSearch,
+)
 from fsmnb.effects.base import Effect
 from fsmnb.errors import DefinitionError
 
@@ -129,6 +136,8 @@ class ModelPolicy:
         found: list[str] = []
         for e in effects:
             where = f"`{e.kind}`"
+            if isinstance(e, VectorSearch | RagPipeline):
+                found += _problems_of_index(e.index, f"{where}.`index`")
             if isinstance(e, CallLLM | RagPipeline):
                 found += self.problems_of_model(e.model, f"{where}.`model`")
                 found += self.problems_of_options(e.options, f"{where}.`options`")
@@ -144,3 +153,14 @@ class ModelPolicy:
         """Raise one `DefinitionError` listing `problems` (nothing when there are none)."""
         if problems:
             raise DefinitionError.collect(subject, problems)
+
+
+def _problems_of_index(index: Any, where: str) -> list[str]:
+    """An index must exist already: naming a new one would make (and keep) an empty index."""
+    from fsmnb.llm.index import index_names
+
+    known = index_names()
+    if not isinstance(index, str) or index in known:
+        return []
+    listed = ", ".join(f"`{n}`" for n in known[:20]) or "none"
+    return [f"{where}: no index `{index[:80]}` is served; indexes: {listed}"]

@@ -132,6 +132,8 @@ async def test_a_pipeline_deadline_cuts_a_spinning_call_and_its_thread_stays_cou
             {"kind": "invoke_agent", "agent": "a", "task": "t", "context": {"model": "x:{path}"}},
             "`context`.`model`",
         ),
+        ({"kind": "vector_search", "query": "q", "index": "{path}"}, "no index `"),
+        ({"kind": "rag_pipeline", "query": "q", "index": "{path}"}, "no index `"),
     ],
 )
 async def test_a_client_cannot_name_host_resources(
@@ -148,7 +150,8 @@ async def test_a_client_cannot_name_host_resources(
             result = await client.call_tool("execute_effect_pipeline", {"effects": tree})
             assert result.is_error
             assert offender in result.content[0].text
-            messages.append(re.sub(r"(replay|local|x):[^`]*`", "MODEL`", result.content[0].text))
+            text = result.content[0].text.replace(str(path), "PATH")
+            messages.append(re.sub(r"(replay|local|x):[^`]*`", "MODEL`", text))
     assert messages[0] == messages[1]  # nothing tells an existing file from a missing one
     assert not missing.parent.exists() and existing.read_text() == ""
     app.close()
