@@ -5,6 +5,7 @@ FsmnbError
 ├─ DefinitionError (also TypeError)    a bad machine, workflow, spec or effect, found when it is built
 │  └─ SpecError                        a JSON/YAML spec (machine, workflow or effect tree) that does not validate
 ├─ InputError (also ValueError)        a workflow validator rejected the data a run was started with
+├─ ComputeError (also ValueError)      the bounded arithmetic evaluator refused or could not compute an expression
 ├─ RunError (also RuntimeError)
 │  ├─ EffectError                      an effect failed; carries the effect's path; the cause chained with `from`
 │  │  ├─ MissingHandlerError           no handler is registered for this effect type
@@ -35,6 +36,7 @@ __all__ = (
     "BudgetExceededError",
     "CancelledRun",
     "CircuitOpenError",
+    "ComputeError",
     "DefinitionError",
     "EffectError",
     "FsmnbError",
@@ -84,6 +86,13 @@ class SpecError(DefinitionError):
 
 class InputError(FsmnbError, ValueError):
     """A workflow validator rejected the data a run was started with."""
+
+
+class ComputeError(FsmnbError, ValueError):
+    """An expression is not plain arithmetic, exceeds a limit of the evaluator, or has no value.
+
+    The message names the construct or the limit (and the limit's value).
+    """
 
 
 class RunError(FsmnbError, RuntimeError):
