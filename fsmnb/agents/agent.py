@@ -58,6 +58,9 @@ class Agent:
         planning_depth: solves nested deeper than this answer directly: they neither run
             nor synthesize workflows (the recursion's base case).
         register: make it findable by name (`get_agent`).
+        native: ask for the provider's native structured output (JSON schema mode);
+            False sends the schema in the prompt only (for servers whose schema mode
+            is unreliable; unsupported modes are stepped down from automatically).
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class Agent:
         synthesis_attempts: int = 3,
         planning_depth: int = 1,
         register: bool = True,
+        native: bool = True,
     ) -> None:
         self.name = name
         self.model = model
@@ -87,6 +91,7 @@ class Agent:
         self.max_attempts = max_attempts
         self.synthesis_attempts = synthesis_attempts
         self.planning_depth = planning_depth
+        self.native = native
         if register:
             from fsmnb.agents.catalog import register_agent
 
@@ -120,7 +125,8 @@ class Agent:
         budget = current_budget()
         if budget is not None:
             budget.check()
-        kw.setdefault("stream", False)  # JSON replies are shown as agent messages, not tokens
+        kw.setdefault("stream", False)
+        kw.setdefault("native", self.native)  # JSON replies are shown as agent messages, not tokens
         system = kw.pop("system", None)
         if self.system and system is None:
             base = get_template(schema).system if isinstance(schema, str) else ""
