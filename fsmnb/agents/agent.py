@@ -32,6 +32,8 @@ from fsmnb.errors import (
     StructuredOutputError,
     SynthesisError,
 )
+from fsmnb.llm.demo_answers import DEMO_TAG
+from fsmnb.llm.provider import default_model, split_model
 from fsmnb.llm.structured_calls import StructuredResult, structured
 from fsmnb.llm.templates import get_template
 from fsmnb.workflow.events import Result
@@ -107,6 +109,11 @@ class Agent:
         """The actions this agent's workflows may use, by name (resolved now)."""
         return action_table(self._own_actions)
 
+    @property
+    def on_demo(self) -> bool:
+        """Whether the offline demo model answers for this agent (its messages say so)."""
+        return split_model(self.model or default_model())[0] == "demo"
+
     def new_budget(self) -> Budget:
         """A fresh budget with this agent's limits (one per top-level solve)."""
         b = self.limits
@@ -155,6 +162,8 @@ class Agent:
         run = getattr(ctx, "instance", None)
         if run is None and not bus.active:
             return
+        if self.on_demo and DEMO_TAG not in content:
+            content, data = f"{content} {DEMO_TAG}", {**data, "demo": True}
         event = TelemetryEvent(
             kind="agent_message",
             run_id=getattr(run, "id", ""),
