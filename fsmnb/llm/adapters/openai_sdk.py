@@ -24,6 +24,7 @@ from typing import Any
 from fsmnb.errors import MissingExtraError, ProviderError
 from fsmnb.llm.adapters import SDKProvider, provider_error
 from fsmnb.llm.capabilities import Capabilities, capabilities_for, is_unsupported, learn
+from fsmnb.llm.grammar_schema import simplify_for_grammar
 from fsmnb.llm.provider import DeltaSink
 from fsmnb.llm.types import Completion, LLMRequest, ToolCall, Usage
 
@@ -87,7 +88,9 @@ class OpenAIProvider(SDKProvider):
         elif request.schema is not None and mode == "json_object":
             # llama.cpp's and llama-cpp-python's servers constrain to `schema` here;
             # the others ignore it (the schema is in the prompt as well).
-            params["response_format"] = {"type": "json_object", "schema": dict(request.schema)}
+            # ... and compile it to a grammar: cut it to what that compiler takes.
+            schema = simplify_for_grammar(request.schema)
+            params["response_format"] = {"type": "json_object", "schema": schema}
         passthrough = {k: v for k, v in request.options.items() if k in _PASSTHROUGH}
         params.update(passthrough)
         return params
