@@ -23,6 +23,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from fsmnb.agents.task_fit import mismatch
 from fsmnb.llm.arithmetic import format_number, plain_arithmetic
 from fsmnb.llm.demo_answers import DEMO_TAG, free_text, register_task
 from fsmnb.llm.lexical import tokens
@@ -98,23 +99,42 @@ def _confidence(score: float, threshold: float) -> float:
     return round(0.5 + 0.45 * min(1.0, (score / max(threshold, 1e-9) - 1) / 2), 2)
 
 
-def _select(task: Mapping[str, Any]) -> dict[str, Any]:
+def _texts(task: Mapping[str, Any], name: str) -> list[str]:
+    """The listed workflow's own texts: name, description, tags and examples."""
+    for w in _workflows(task):
+        if str(w.get("name")) == name:
+            return [name.replace("_", " "), str(w.get("description", "")),
+                    *map(str, w.get("tags") or ()), *map(str, w.get("examples") or ())]  # fmt: skip
+    return [name]
+
+
+def _fit(task: Mapping[str, Any]) -> tuple[list[tuple[str, float]], str | None, str]:
+    """The ranking, the workflow that fits (None: create a new one) and why."""
     ranked, threshold, source = _rank(task)
-    part = _uncovered(task, ranked[0][0], threshold) if ranked else None
-    if ranked and ranked[0][1] >= threshold and part is None:
-        name, score = ranked[0]
-        reason = f"`{name}` ranks first by {source} ({score:.3f} ≥ {threshold:.3f}) {DEMO_TAG}"
+    if not ranked:
+        return ranked, None, "no workflow is listed"
+    name, score = ranked[0]
+    if score < threshold:
+        return ranked, None, f"the best score by {source} is {score:.3f}, under {threshold:.3f}"
+    part = _uncovered(task, name, threshold)
+    if part is not None:
+        return ranked, None, f"`{name}` does not cover “{part}”"
+    why_not = mismatch(str(task.get("problem", "")), _texts(task, name))
+    if why_not is not None:
+        return ranked, None, f"`{name}` ranks first but {why_not}"
+    return ranked, name, f"`{name}` ranks first by {source} ({score:.3f} ≥ {threshold:.3f})"
+
+
+def _select(task: Mapping[str, Any]) -> dict[str, Any]:
+    ranked, name, why = _fit(task)
+    if name is not None:
+        _, threshold, _ = _rank(task)
         return {
             "selected_workflow": name,
-            "confidence": _confidence(score, threshold),
-            "reason": reason,
+            "confidence": _confidence(ranked[0][1], threshold),
+            "reason": f"{why} {DEMO_TAG}",
             "alternatives": [n for n, _ in ranked[1:4]],
         }
-    best = f"{ranked[0][1]:.3f}" if ranked else "nothing"
-    why = (
-        f"`{ranked[0][0]}` does not cover “{part}”" if part is not None
-        else f"the best score by {source} is {best}, under {threshold:.3f}"
-    )  # fmt: skip
     return {
         "selected_workflow": "create_new",
         "confidence": 0.6,
@@ -133,20 +153,19 @@ def _strategy(task: Mapping[str, Any]) -> dict[str, Any]:
             "expression": found[0],
             "reason": f"the problem is arithmetic {DEMO_TAG}",
         }
-    ranked, threshold, source = _rank(task)
-    part = _uncovered(task, ranked[0][0], threshold) if ranked else None
-    if ranked and ranked[0][1] >= threshold and part is None:
+    ranked, name, why = _fit(task)
+    if name is not None:
+        _, threshold, _ = _rank(task)
         return {
             "strategy": "existing_workflow",
             "confidence": _confidence(ranked[0][1], threshold),
-            "workflow": ranked[0][0],
-            "reason": f"`{ranked[0][0]}` fits the problem: it ranks first by {source} "
-            f"({ranked[0][1]:.3f} ≥ {threshold:.3f}) {DEMO_TAG}",
+            "workflow": name,
+            "reason": f"{why} {DEMO_TAG}",
         }
     return {
         "strategy": "new_workflow",
         "confidence": 0.6,
-        "reason": f"no listed workflow fits and it is not arithmetic {DEMO_TAG}",
+        "reason": f"no listed workflow fits ({why}) and it is not arithmetic {DEMO_TAG}",
     }
 
 
