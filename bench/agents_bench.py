@@ -325,6 +325,9 @@ def issue12(embedders: list[str], args: argparse.Namespace) -> None:
         for half, cases in split.items():
             outcomes = asyncio.run(retrieval(name, [(p, e) for p, e, _ in cases]))
             rows.append((name, half, Scores.of(outcomes)))
+            if half == "tuning" and args.calibrate:
+                t, acc = calibrate(outcomes)
+                print(f"  {name}: calibrated create-new threshold {t} (tuning accuracy {acc:.0%})")
             if half == "held-out":
                 tables.append(f"{label(name)}, held-out half:\n\n{confusion(outcomes, kinds)}")
             if args.misses and (half == "tuning" or args.held_out_misses):
