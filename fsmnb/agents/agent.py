@@ -132,8 +132,8 @@ class Agent:
         budget = current_budget()
         if budget is not None:
             budget.check()
-        kw.setdefault("stream", False)
-        kw.setdefault("native", self.native)  # JSON replies are shown as agent messages, not tokens
+        kw.setdefault("stream", False)  # JSON replies are shown as agent messages, not tokens
+        kw.setdefault("native", self.native)
         system = kw.pop("system", None)
         if self.system and system is None:
             base = get_template(schema).system if isinstance(schema, str) else ""
@@ -171,7 +171,7 @@ class Agent:
             name=self.name,
             data={"role": "assistant", "agent": self.name, "content": content, **data},
         )
-        (run._publish if run is not None else bus.publish)(event)
+        (run.publish if run is not None else bus.publish)(event)
 
     # -- the seed's interface ----------------------------------------------------------------------
 
