@@ -16,6 +16,8 @@ from fsmnb.signals.actions import (
     get_action,
     resolve_action,
 )
+from fsmnb.signals.flow_compile import Settle, settle
+from fsmnb.signals.flows import Flow, FlowStep
 from fsmnb.signals.journal import SignalJournal
 from fsmnb.signals.policies import BreakerPolicy, RetryPolicy
 from fsmnb.signals.router import DeadLetter, Route, Router
@@ -28,10 +30,13 @@ __all__ = (
     "BreakerPolicy",
     "Compensate",
     "DeadLetter",
+    "Flow",
+    "FlowStep",
     "NoParams",
     "RetryPolicy",
     "Route",
     "Router",
+    "Settle",
     "Signal",
     "SignalJournal",
     "act",
@@ -39,4 +44,5 @@ __all__ = (
     "execute_action",
     "get_action",
     "resolve_action",
+    "settle",
 )
