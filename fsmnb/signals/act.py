@@ -49,6 +49,8 @@ class Act(Effect):
     kind: ClassVar[str] = "act"
     action: Action
     params: Mapping[str, Any] = field(default_factory=_empty)
+    #: the parameters validated when the effect was built (not part of its identity)
+    validated: Any = field(default=None, compare=False, repr=False)
 
     def label(self) -> str:
         return f"act({self.action.name})"
@@ -75,8 +77,8 @@ def act(action: Action | type[Action] | str, /, **params: Any) -> Act:
         **params: its parameters.
     """
     resolved = resolve_action(action)
-    resolved.validate(params)
-    return Act(action=resolved, params=MappingProxyType(dict(params)))
+    valid = resolved.validate(params)
+    return Act(action=resolved, params=MappingProxyType(dict(params)), validated=valid)
 
 
 def action_context(ctx: Context, signal: Any = None) -> ActionContext:
@@ -86,7 +88,8 @@ def action_context(ctx: Context, signal: Any = None) -> ActionContext:
 
 @register_handler(Act)
 async def _act(effect: Act, ctx: Context, path: Path) -> Any:
-    return await execute_action(effect.action, effect.params, action_context(ctx))
+    params = effect.validated if effect.validated is not None else effect.params
+    return await execute_action(effect.action, params, action_context(ctx))
 
 
 @register_handler(Compensate)

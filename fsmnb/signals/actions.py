@@ -183,15 +183,13 @@ class Action:
             return params
         raw = params.model_dump() if isinstance(params, BaseModel) else params
         problems: list[str] = []
-        if self.Params.model_config.get("extra") != "allow" and isinstance(raw, Mapping):
-            # Unknown keys are a typo or a hostile caller: refuse them rather than drop them.
-            fields = self.Params.model_fields
-            aliases = {f.alias for f in fields.values() if f.alias}
-            problems = [
-                f"`{k}` is not a parameter (remove it)"
-                for k in raw
-                if k not in fields and k not in aliases
-            ]
+        if isinstance(raw, Mapping):
+            accepted = _accepted_keys(self.Params)
+            if accepted is not None:
+                # Unknown keys are a typo or a hostile caller: refuse them rather than drop them.
+                problems = [
+                    f"`{k}` is not a parameter (remove it)" for k in raw if k not in accepted
+                ]
         try:
             valid: BaseModel | None = self.Params.model_validate(raw)
         except ValidationError as e:
@@ -222,6 +220,21 @@ class Action:
 
     def __repr__(self) -> str:
         return f"<Action {self.name}>"
+
+
+_ACCEPTED: dict[type[BaseModel], frozenset[str] | None] = {}
+
+
+def _accepted_keys(model: type[BaseModel]) -> frozenset[str] | None:
+    """The keys `model` takes (names and aliases), or None when it allows extra keys."""
+    if model not in _ACCEPTED:
+        if model.model_config.get("extra") == "allow":
+            _ACCEPTED[model] = None
+        else:
+            fields = model.model_fields
+            names = set(fields) | {f.alias for f in fields.values() if f.alias}
+            _ACCEPTED[model] = frozenset(names)
+    return _ACCEPTED[model]
 
 
 def _problem(err: Any) -> str:
