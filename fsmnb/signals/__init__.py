@@ -16,12 +16,16 @@ from fsmnb.signals.actions import (
     get_action,
     resolve_action,
 )
+from fsmnb.signals.agent import Mailbox, StateJournal, SupervisedAgent
 from fsmnb.signals.flow_compile import Settle, settle
 from fsmnb.signals.flows import Flow, FlowStep
 from fsmnb.signals.journal import SignalJournal
 from fsmnb.signals.policies import BreakerPolicy, RetryPolicy
 from fsmnb.signals.router import DeadLetter, Route, Router
+from fsmnb.signals.sensors import QueueSensor, Sensor
 from fsmnb.signals.signal import Signal
+from fsmnb.signals.skills import Skill, SkillRoute
+from fsmnb.signals.supervisor import Killed, Supervisor
 
 __all__ = (
     "Act",
@@ -32,13 +36,22 @@ __all__ = (
     "DeadLetter",
     "Flow",
     "FlowStep",
+    "Killed",
+    "Mailbox",
     "NoParams",
+    "QueueSensor",
     "RetryPolicy",
     "Route",
     "Router",
+    "Sensor",
     "Settle",
     "Signal",
     "SignalJournal",
+    "Skill",
+    "SkillRoute",
+    "StateJournal",
+    "SupervisedAgent",
+    "Supervisor",
     "act",
     "action_names",
     "execute_action",
