@@ -93,7 +93,7 @@ def _step_effect(flow: Flow, step: FlowStep, params: dict[str, Any]) -> Effect:
             retry_on=policy.retry_on,
         )
     if step.async_:
-        effect = spawn_fsm(_detached(flow, step), data={"params": params})
+        effect = spawn_fsm(_detached(flow, step), params=params)
     return settle(effect)
 
 
