@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
         tenants = Tenants()
         tenants.add("default", args.mcp_token)
-        extra["/"] = build_app(FsmServer(service.manager), tenants, host=args.host)
+        extra["/mcp"] = build_app(FsmServer(service.manager), tenants, host=args.host)
 
     def announce(url: str) -> None:
         print(f"fsmnb serve: {service.name} on {url} (/health, /metrics)", flush=True)

@@ -174,16 +174,14 @@ class Service:
             from fsmnb.errors import MissingExtraError
 
             raise MissingExtraError("`fsmnb serve`", "signals", "uvicorn") from e
-        app = self.app()
-        for prefix, sub in (extra_apps or {}).items():
-            app.mount(prefix, sub)
+        app = _dispatch(self.app(), extra_apps or {})
         sock = _listen(host, port)
         shown = f"[{host}]" if ":" in host else host
         await self.start()
         try:
             if announce is not None:
                 announce(f"http://{shown}:{sock.getsockname()[1]}")
-            config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+            config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
             await uvicorn.Server(config).serve(sockets=[sock])
         finally:
             await self.stop()
@@ -193,6 +191,30 @@ class Service:
             f"<Service {self.name}: {len(self.routers)} routers, {len(self.flows)} flows, "
             f"supervisor {getattr(self.supervisor, 'name', None)}>"
         )
+
+
+def _dispatch(own: Any, extra: dict[str, Any]) -> Any:
+    """One ASGI app: requests under an extra app's prefix go to it, the rest to `own`.
+
+    The lifespan goes to the extra app (the MCP endpoint needs its session manager
+    started); the service's own endpoints need none.
+    """
+    if not extra:
+        return own
+    prefixes = sorted(extra.items(), key=lambda kv: -len(kv[0]))
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await prefixes[0][1](scope, receive, send)
+            return
+        path = scope.get("path", "")
+        for prefix, sub in prefixes:
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                await sub(scope, receive, send)
+                return
+        await own(scope, receive, send)
+
+    return app
 
 
 def _all_running(tree: dict[str, Any]) -> bool:

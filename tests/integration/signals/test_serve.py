@@ -13,14 +13,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+TOKEN = "serve-test-token-0123456789"
 APP = Path(__file__).resolve().parents[3] / "fsmnb" / "signals" / "examples" / "service_app.py"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     env = {**os.environ, "FSMNB_HEALTH_INTERVAL": "0.2", "OTEL_TRACES_EXPORTER": "none"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fsmnb.cli", "serve", str(APP), "--port", "0"],
+        [sys.executable, "-m", "fsmnb.cli", "serve", str(APP), "--port", "0", "--mcp-token", TOKEN],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     assert proc.stdout is not None
@@ -91,6 +92,22 @@ def test_serve_answers_health_metrics_signals_and_flows(server: str) -> None:
         monitor = next(c for c in client.get("/health").json()["components"][0]["children"]
                        if c["name"] == "system_monitor")  # fmt: skip
         assert monitor["processed"] >= 1
+
+
+def test_the_mcp_endpoint_is_served_alongside(server: str) -> None:
+    init = {
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                   "clientInfo": {"name": "test", "version": "1"}},
+    }  # fmt: skip
+    headers = {"Accept": "application/json, text/event-stream"}
+    with httpx.Client(base_url=server, timeout=10) as client:
+        assert client.post("/mcp", json=init, headers=headers).status_code == 401
+        reply = client.post(
+            "/mcp", json=init, headers={**headers, "Authorization": f"Bearer {TOKEN}"}
+        )
+        assert reply.status_code == 200 and '"serverInfo"' in reply.text
+        assert client.get("/health").status_code == 200
 
 
 def test_serve_refuses_a_module_with_nothing_to_serve(tmp_path: Path) -> None:
