@@ -45,10 +45,10 @@ class SignalView(LiveWidget):
     _css = asset("signal_view.css")
 
     tree = t.Dict().tag(sync=True)
-    routes = t.List().tag(sync=True)
+    routes: t.List[dict[str, Any]] = t.List().tag(sync=True)
     totals = t.Dict().tag(sync=True)
-    dead_letters = t.List().tag(sync=True)
-    events = t.List().tag(sync=True)
+    dead_letters: t.List[dict[str, Any]] = t.List().tag(sync=True)
+    events: t.List[dict[str, Any]] = t.List().tag(sync=True)
     title = t.Unicode("").tag(sync=True)
 
     def __init__(
