@@ -156,5 +156,5 @@ class ComplexWorkflow(Action):
                     f"step {index} (`{step.action}`) failed: {reason}"
                     + ("; the completed steps were rolled back" if params.rollback_on_error else "")
                 ) from exc
-        results = [getattr(r, "model_dump", lambda: r)() for _, r in done]
+        results = [r.model_dump() if isinstance(r, BaseModel) else r for _, r in done]
         return {"results": results, "steps_completed": len(done), "status": "success"}

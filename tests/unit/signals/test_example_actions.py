@@ -57,14 +57,14 @@ async def test_call_external_api_uses_the_breaker_per_host() -> None:
     for _ in range(3):
         with pytest.raises(httpx.HTTPStatusError):
             await execute_action(CallExternalAPI, {"url": "http://127.0.0.1/down"})
-    with pytest.raises(CircuitOpenError, match="127.0.0.1"):
+    with pytest.raises(CircuitOpenError, match=r"127\.0\.0\.1"):
         await execute_action(CallExternalAPI, {"url": "http://127.0.0.1/up"})
     assert len(calls) == 4  # the open circuit made no call
     assert (await execute_action(CallExternalAPI, {"url": "http://localhost/up"}))["status"] == 200
 
 
 async def test_call_external_api_refuses_hosts_the_operator_did_not_allow() -> None:
-    with pytest.raises(PermissionError, match="`example.com` is not allowed"):
+    with pytest.raises(PermissionError, match=r"`example\.com` is not allowed"):
         await execute_action(CallExternalAPI, {"url": "http://example.com/"})
 
 
@@ -82,7 +82,7 @@ async def test_process_large_dataset_shrinks_chunks_when_the_budget_is_taken() -
 
 async def test_complex_workflow_rolls_back_completed_steps() -> None:
     steps = [{"action": "test_book_slot", "params": {"slot": s}} for s in ("a", "b", "bad")]
-    with pytest.raises(RuntimeError, match="step 2 .* rolled back"):
+    with pytest.raises(RuntimeError, match=r"step 2 .* rolled back"):
         await execute_action(ComplexWorkflow, {"steps": steps})
     assert UNDONE == ["b", "a"]
     partial = await execute_action(
