@@ -157,11 +157,11 @@ def flow_dot(flow: Flow) -> str:
     lines = [
         f'digraph "{flow.name}" {{',
         '  rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fb", '
-        'fontname="Helvetica", fontsize=11]; edge [color="#667"];',
+        'fontname="Helvetica", fontsize=11]; edge [color="#666677"];',
     ]
     for i, stage in enumerate(flow.stages):
         lines.append(
-            f'  subgraph cluster_{i} {{ label="stage {i + 1}"; color="#ccd"; style=dashed;'
+            f'  subgraph cluster_{i} {{ label="stage {i + 1}"; color="#ccccdd"; style=dashed;'
         )
         for name in stage:
             step = flow.steps[name]

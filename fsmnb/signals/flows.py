@@ -175,7 +175,7 @@ class Flow:
 
         problems += check_flow(self)
         if problems:
-            raise DefinitionError.collect(f"Flow `{name}` is invalid", problems)
+            raise DefinitionError.collect(f"Flow `{name}`", problems)
         from fsmnb.signals.flow_check import stages_of
 
         self.deps: dict[str, tuple[str, ...]] = {
