@@ -175,3 +175,24 @@ async def test_skills_mounted_on_a_supervised_agent_keep_state_across_restarts()
     assert agent.state["skills"]["auto_scaling"]["scaled_up"] == 1
     assert agent.skills[0].state is agent.state["skills"]["auto_scaling"]
     await sup.stop()
+
+
+async def test_database_sensor_times_probe_queries(tmp_path: Path) -> None:
+    import sqlite3
+
+    from fsmnb.signals.examples.database import DatabaseSensor
+
+    path = tmp_path / "shop.db"
+    with sqlite3.connect(path) as db:
+        db.execute("create table orders (id integer)")
+        db.executemany("insert into orders values (?)", [(i,) for i in range(100)])
+    sensor = DatabaseSensor(
+        database=str(path), probes=["select count(*) from orders", "select * from missing"]
+    )
+    reading = await sensor.read()
+    assert reading.type == "database.metrics" and reading.subject == str(path)
+    assert reading.data["failed_queries"] == 1 and reading.data["table_count"] == 1
+    assert reading.data["avg_query_ms"] is not None
+    missing = DatabaseSensor(database=str(tmp_path / "nope.db"))
+    with pytest.raises(sqlite3.OperationalError):
+        await missing.read()
