@@ -4,8 +4,9 @@
   effects, failures, event buttons, a timeline and a data inspector.
 - `Transcript`: agent and model messages as a chat, tokens streaming in.
 - `Consensus`: each consensus round's answers, similarity heatmap and mean score.
+- `SignalView`: a supervision tree and the signal flow (routes, rates, dead letters).
 
-All three coalesce their updates (at most ~30 comm messages per second each).
+All of them coalesce their updates (at most ~30 comm messages per second each).
 Needs the `notebook` extra: `pip install 'fsmnb[notebook]'`.
 """
 
@@ -20,6 +21,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from fsmnb.widgets.consensus import Consensus
 from fsmnb.widgets.run_view import RunView
+from fsmnb.widgets.signal_view import SignalView
 from fsmnb.widgets.transcript import Transcript
 
-__all__ = ("Consensus", "RunView", "Transcript")
+__all__ = ("Consensus", "RunView", "SignalView", "Transcript")
