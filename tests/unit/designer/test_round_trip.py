@@ -119,15 +119,3 @@ def test_generated_code_passes_ruff_and_runs(support: History, tmp_path: Path) -
     assert result.state == "resolved" and result.data["answer"] == "FIXED"
     assert "greeting" in result.data
     assert wf.run_sync(message="hm").state == "handed_off"
-
-
-def test_the_cell_runs_in_the_workflow_magic(support: History) -> None:
-    from IPython.testing.globalipapp import start_ipython
-
-    shell = start_ipython()
-    shell.run_line_magic("load_ext", "fsmnb")
-    cell = to_cell(support.doc)
-    first, _, body = cell.partition("\n")
-    shell.run_cell_magic("workflow", first.split()[1] + " --no-show", body)
-    wf = shell.user_ns["support"]
-    assert wf.run_sync(message="my order").state == "resolved"
