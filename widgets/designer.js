@@ -4,8 +4,8 @@
 // Selection, pan and zoom belong to each view; everything else is shared by all views.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const W = 150; // node width
-const H = 54; // node height
+const W = 130; // node width
+const H = 50; // node height
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -307,9 +307,9 @@ function render({ model, el }) {
       g.append(s("rect", { class: "fsmnb-box", width: W, height: H, rx: 12 }));
       if (st.final) g.append(s("rect", { class: "fsmnb-inner", x: 4, y: 4, width: W - 8, height: H - 8, rx: 9 }));
       if (d.machine.initial === name) g.append(s("path", { class: "fsmnb-start", d: `M -26 ${H / 2} L -4 ${H / 2}`, "marker-end": "url(#fsmnb-arrow)" }));
-      const label = s("text", { class: "fsmnb-label", x: W / 2, y: 22, "text-anchor": "middle" });
+      const label = s("text", { class: "fsmnb-label", x: W / 2, y: 21, "text-anchor": "middle" });
       label.textContent = name;
-      const sub = s("text", { class: "fsmnb-sub", x: W / 2, y: 40, "text-anchor": "middle" });
+      const sub = s("text", { class: "fsmnb-sub", x: W / 2, y: 38, "text-anchor": "middle" });
       sub.textContent = (active[name] || []).length ? `▶ ${active[name].join(", ")}` : actionLabel(name);
       g.append(label, sub);
       if (visits[name] > 1) {
@@ -572,7 +572,7 @@ function render({ model, el }) {
       parts.push(
         field("save result as", textInput(action.save_as, (v) => setAction({ ...base, save_as: v }), { "data-field": "save_as", placeholder: "data key" })),
         field("then leave by", then),
-        h("label", { class: "fsmnb-field" }, h("input", { type: "checkbox", "data-field": "route", checked: !!action.route, onchange: (e) => setAction({ ...base, route: e.target.checked }) }), " the result names the event"),
+        h("label", { class: "fsmnb-row" }, h("input", { type: "checkbox", "data-field": "route", checked: !!action.route, onchange: (e) => setAction({ ...base, route: e.target.checked }) }), " the result names the event"),
       );
     }
     parts.push(h("button", { class: "fsmnb-delete", onclick: () => { edit("delete_state", { name }); view.selected = null; } }, "delete state"));
@@ -632,7 +632,7 @@ function render({ model, el }) {
   const drawRun = () => {
     const run = model.get("run") || {};
     const status = run.status || "";
-    badge.textContent = run.id ? `${status}${run.paused ? ` in ${run.paused}` : ""} · ${run.state}` : "";
+    badge.textContent = run.id ? (run.paused ? `paused in ${run.paused}` : `${status} · ${run.state}`) : "";
     badge.className = `fsmnb-badge fsmnb-${status}`;
     root.dataset.runStatus = status;
     root.dataset.runState = run.state || "";
@@ -642,7 +642,7 @@ function render({ model, el }) {
     cancel.disabled = !run.id || ["done", "failed", "cancelled"].includes(status);
     eventsBox.replaceChildren(
       ...(run.allowed_events || []).map((e) => h("button", { class: "fsmnb-event", "data-event": e, onclick: () => send({ type: "send", event: e }) }, e)),
-      run.error ? h("div", { class: "fsmnb-run-error" }, run.error) : null);
+      ...(run.error ? [h("div", { class: "fsmnb-run-error" }, run.error)] : []));
     const rows = model.get("timeline") || [];
     timeline.replaceChildren(...rows.map((r) => h("li", { class: `fsmnb-row fsmnb-${r.kind}` },
       h("span", { class: "fsmnb-t" }, `${Number(r.t).toFixed(3)}s`), h("span", { class: "fsmnb-s" }, r.state || ""), h("span", { class: "fsmnb-x" }, r.text))));

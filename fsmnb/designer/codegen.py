@@ -37,7 +37,24 @@ def to_json(doc: Doc, *, indent: int | None = 2) -> str:
 
 def to_yaml(doc: Doc) -> str:
     """The document as YAML (machine spec, actions and layout)."""
-    return yaml.safe_dump(_plain(doc), sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(_plain(doc), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _Dumper(yaml.SafeDumper):
+    """The safe dumper, double-quoting strings with line separators it would not read back.
+
+    (With `allow_unicode`, NEL and the Unicode line and paragraph separators are
+    written raw in plain scalars and read back as folded line breaks; see
+    `fsmnb.fsm.spec`, which works around the same bug.)
+    """
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = '"' if any(c in text for c in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def to_cell(doc: Doc) -> str:

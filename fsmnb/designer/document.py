@@ -99,7 +99,7 @@ def empty(name: str = "workflow") -> Doc:
         "machine": {"name": name, "initial": "start", "states": [{"name": "start"}],
                     "transitions": [], "version": 1},
         "actions": {},
-        "layout": {"start": [80.0, 80.0]},
+        "layout": {"start": [100.0, 80.0]},
     }  # fmt: skip
 
 
@@ -137,7 +137,7 @@ def normalize(doc: Doc) -> Doc:
     for name in names:
         if name not in layout:
             row, col = divmod(placed, 4)
-            layout[name] = [80.0 + 200.0 * col, 80.0 + 130.0 * row]
+            layout[name] = [100.0 + 200.0 * col, 80.0 + 130.0 * row]
             placed += 1
     out["layout"] = layout
     out.setdefault("format", FORMAT)

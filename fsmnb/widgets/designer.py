@@ -107,6 +107,7 @@ class Designer(LiveWidget):
             notes=notes, library=library(), schema=effect_schema(), **self._values(), **kwargs
         )
         self.on_msg(self._on_msg)
+        _load_magics()  # an exported `%%workflow` cell must run in this kernel as it is
 
     # -- the drawing --------------------------------------------------------------------------------
 
@@ -315,6 +316,12 @@ def _is_path(source: Any) -> bool:
         and "\n" not in source
         and source.endswith((".json", ".yaml", ".yml", ".py", ".ipynb"))
     )
+
+
+def _load_magics() -> None:
+    shell = _shell()
+    if shell is not None and "workflow" not in shell.magics_manager.magics.get("cell", {}):
+        shell.run_line_magic("load_ext", "fsmnb")
 
 
 def _shell() -> Any:
