@@ -168,7 +168,8 @@ function render({ model, el }) {
   const button = (label, cls, onclick, tip) => h("button", { class: cls, title: tip, onclick }, label);
   const undo = button("↶ undo", "fsmnb-undo", () => send({ type: "undo" }), "undo (Ctrl+Z)");
   const redo = button("↷ redo", "fsmnb-redo", () => send({ type: "redo" }), "redo (Ctrl+Shift+Z)");
-  const layout = button("⇶ layout", "fsmnb-layout", () => send({ type: "layout" }), "place states as Graphviz would (L)");
+  const layout = button("⇶ layout", "fsmnb-layout", () => { view.fitNext = true; send({ type: "layout" }); }, "place states as Graphviz would (L)");
+  const fitButton = button("⤢ fit", "fsmnb-fit", () => fit(true), "show the whole drawing (0)");
   const exportCell = button("⤓ cell", "fsmnb-export-cell", () => { view.wantInsert = true; send({ type: "export", format: "cell" }); }, "insert a %%workflow cell below");
   const exportAs = h("select", { class: "fsmnb-export-as", "aria-label": "export as" },
     h("option", { value: "" }, "export as…"), ...["module", "json", "yaml"].map((f) => h("option", { value: f }, f)));
@@ -191,7 +192,7 @@ function render({ model, el }) {
   const step = button("⤼ step", "fsmnb-step", () => send({ type: "step" }), "go into the next state and pause");
   const cancel = button("■ cancel", "fsmnb-cancel", () => send({ type: "cancel" }), "cancel the run");
   const badge = h("span", { class: "fsmnb-badge" });
-  const toolbar = h("div", { class: "fsmnb-toolbar" }, title, undo, redo, layout, exportCell, exportAs,
+  const toolbar = h("div", { class: "fsmnb-toolbar" }, title, undo, redo, layout, fitButton, exportCell, exportAs,
     h("span", { class: "fsmnb-sep" }), runData, runButton, cont, step, cancel, badge);
 
   const libraryBox = h("div", { class: "fsmnb-library" });
@@ -228,6 +229,23 @@ function render({ model, el }) {
     return [(evt.clientX - r.left - view.tx) / view.k, (evt.clientY - r.top - view.ty) / view.k];
   };
   const applyView = () => stage.setAttribute("transform", `translate(${view.tx},${view.ty}) scale(${view.k})`);
+  // Zoom and pan so every state shows; without `force`, only when some state is out of view.
+  const fit = (force) => {
+    const r = svg.getBoundingClientRect();
+    const points = Object.values(doc().layout || {});
+    if (!r.width || !points.length) return;
+    const xs = points.map((p) => p[0]);
+    const ys = points.map((p) => p[1]);
+    const [x0, x1] = [Math.min(...xs) - W / 2 - 34, Math.max(...xs) + W / 2 + 14];
+    const [y0, y1] = [Math.min(...ys) - H / 2 - 24, Math.max(...ys) + H / 2 + 24];
+    const seen = (x, y) => x * view.k + view.tx >= 0 && y * view.k + view.ty >= 0;
+    const inside = seen(x0, y0) && x1 * view.k + view.tx <= r.width && y1 * view.k + view.ty <= r.height;
+    if (!force && inside) return;
+    view.k = Math.max(0.25, Math.min(1, r.width / (x1 - x0), r.height / (y1 - y0)));
+    view.tx = (r.width - (x1 - x0) * view.k) / 2 - x0 * view.k;
+    view.ty = (r.height - (y1 - y0) * view.k) / 2 - y0 * view.k;
+    applyView();
+  };
   const select = (what) => {
     view.selected = what;
     drawAll();
@@ -496,7 +514,10 @@ function render({ model, el }) {
     } else if (evt.key === "n") {
       const [x, y] = freeSpot();
       edit("add_state", { x, y });
-    } else if (evt.key === "l") send({ type: "layout" });
+    } else if (evt.key === "l") {
+      view.fitNext = true;
+      send({ type: "layout" });
+    } else if (evt.key === "0") fit(true);
     else if (evt.key === "i" && sel?.state) edit("set_initial", { name: sel.state });
     else if (evt.key === "f" && sel?.state) {
       const st = doc().machine.states.find((x) => x.name === sel.state);
@@ -681,6 +702,10 @@ function render({ model, el }) {
 
   function drawAll() {
     const bad = pinned();
+    if (view.fitNext) {
+      view.fitNext = false;
+      requestAnimationFrame(() => fit(true));
+    }
     title.value = doc().machine.name;
     undo.disabled = !model.get("can_undo");
     redo.disabled = !model.get("can_redo");
@@ -712,6 +737,13 @@ function render({ model, el }) {
   drawLibrary();
   applyView();
   drawAll();
+  // The first picture shows the whole drawing, once the canvas has a size.
+  let tries = 0;
+  const firstFit = () => {
+    if (svg.getBoundingClientRect().width) fit(false);
+    else if (tries++ < 100) requestAnimationFrame(firstFit);
+  };
+  requestAnimationFrame(firstFit);
   return () => {
     for (const name of watched) model.off(`change:${name}`, schedule);
     model.off("change:library", onLibrary);

@@ -286,26 +286,46 @@ def design(source: Any = None, *, name: str = "workflow") -> Designer:
 def graphviz_positions(doc: Doc) -> dict[str, list[float]]:
     """Each state's position in Graphviz's `dot` layout, in canvas pixels.
 
+    The layout is computed for boxes the size the canvas draws (130 × 50 px,
+    top to bottom), so Graphviz's points are the canvas's pixels.
+
     Raises:
         DiagramUnavailable: Graphviz's `dot` is not installed.
     """
     import graphviz
 
-    from fsmnb.fsm.diagram import DiagramUnavailable, to_dot
+    from fsmnb.fsm.diagram import DiagramUnavailable
 
     machine = machine_of(doc)
+    lines = [
+        "digraph layout {",
+        "  rankdir=TB; nodesep=0.35; ranksep=0.45;",
+        "  node [shape=box, width=1.81, height=0.69, fixedsize=true];",
+        "  edge [fontsize=11];",
+    ]
+    lines += [f"  {_quote(state)};" for state in machine.states]
+    lines += [
+        f"  {_quote(t.source)} -> {_quote(t.target)} [label={_quote(t.event)}];"
+        for t in machine.transitions
+        if t.source in machine.states and t.target in machine.states
+    ]
+    lines.append("}")
     try:
-        laid = json.loads(graphviz.Source(to_dot(machine)).pipe(format="json", encoding="utf-8"))
+        laid = json.loads(graphviz.Source("\n".join(lines)).pipe(format="json", encoding="utf-8"))
     except graphviz.ExecutableNotFound:
         raise DiagramUnavailable() from None
     height = float(laid.get("bb", "0,0,0,0").split(",")[3])
     positions: dict[str, list[float]] = {}
     for node in laid.get("objects", []):
-        node_id = str(node.get("id", ""))
-        if node_id.startswith("state-") and "pos" in node:
+        if "pos" in node and node.get("name") in machine.states:
             x, y = (float(v) for v in node["pos"].split(","))
-            positions[node_id[6:]] = [round(90 + x * 2.0, 1), round(60 + (height - y) * 1.6, 1)]
+            positions[node["name"]] = [round(60 + x, 1), round(50 + height - y, 1)]
     return positions
+
+
+def _quote(text: str) -> str:
+    """A DOT string literal (spec names are plain already; quote them anyway)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _is_path(source: Any) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import open_notebook, screenshot
+from tests.browser.conftest import REPO, open_notebook, run_all, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -142,3 +142,28 @@ def test_a_breakpoint_pauses_the_run_and_continue_resumes_it(page):
     page.locator(".fsmnb-designer button.fsmnb-continue").click()
     _root_is(page, "d.runStatus === 'done' && d.runState === 'state_3'")
     assert page.locator(".fsmnb-node.fsmnb-current").get_attribute("data-state") == "state_3"
+
+
+NOTEBOOK = REPO / "notebooks" / "14_designer.ipynb"
+
+
+def test_notebook_14_draws_the_customer_service_workflow(lab, browser_context):
+    page = open_notebook(lab, browser_context, NOTEBOOK)
+    try:
+        run_all(page)
+        designer = page.locator(".fsmnb-designer").first
+        designer.wait_for(timeout=90_000)
+        page.wait_for_function(
+            """() => {
+                const d = document.querySelector('.fsmnb-designer')?.dataset;
+                return d && d.runStatus === 'done' && d.runState === 'human_handoff';
+            }""",
+            timeout=90_000,
+        )
+        assert designer.get_attribute("data-problems") == "0"
+        assert len((designer.get_attribute("data-states") or "").split()) == 8
+        assert designer.locator(".fsmnb-edge").count() == 9
+        designer.scroll_into_view_if_needed()
+        screenshot(page, "designer_customer_service", designer)
+    finally:
+        page.close()

@@ -71,8 +71,9 @@ def test_export_and_templates(support: History) -> None:
 def test_layout_places_every_state(support: History) -> None:
     d = Designer(support.doc)
     _message(d, type="layout")
-    xs = {name: xy[0] for name, xy in d.doc["layout"].items()}
-    assert xs["greeting"] < xs["understanding"] < xs["resolving"] < xs["resolved"]
+    ys = {name: xy[1] for name, xy in d.doc["layout"].items()}  # top to bottom
+    assert ys["greeting"] < ys["understanding"] < ys["resolving"] < ys["resolved"]
+    assert len({tuple(xy) for xy in d.doc["layout"].values()}) == len(ys)
 
 
 def test_a_breakpoint_pauses_the_run_and_continue_resumes_it(support: History) -> None:
