@@ -137,23 +137,29 @@ def _render(value: Any, indent: int) -> str:
 def _body(doc: Doc, *, state: str, final: str, wf: str) -> str:
     machine = machine_of(doc)
     layout = {k: [round(v[0], 1), round(v[1], 1)] for k, v in doc["layout"].items()}
-    out = [LAYOUT_PREFIX + json.dumps(layout, separators=(", ", ": ")), ""]
+    blocks: list[tuple[bool, str]] = []  # (is a function definition, its text)
     guards = dict.fromkeys(t.guard for t in machine.transitions if t.guard)
-    for guard in guards:
-        out.append(f"{wf}.guards[{_string(guard)}] = resolve_callable({_string(guard)})")
-    if guards:
-        out.append("")
+    lines = [f"{wf}.guards[{_string(g)}] = resolve_callable({_string(g)})" for g in guards]
+    if lines:
+        blocks.append((False, "\n".join(lines)))
     for name in machine.states:
         options = _options(doc, name)
         action = doc["actions"].get(name)
         if action is None and options == ["final=True"]:
-            out += [f"{final}({_string(name)})", ""]
+            blocks.append((False, f"{final}({_string(name)})"))
         elif action is None or action["kind"] == "code":
             fn = "None" if action is None else f"resolve_callable({_string(action['fn'])})"
-            out += [_call(f"{wf}.add_state", [_string(name), fn, *options]), ""]
+            blocks.append((False, _call(f"{wf}.add_state", [_string(name), fn, *options])))
         else:
-            out += ["", _call(f"@{state}", options), *_generator(name, action), "", ""]
-    return "\n".join(out).rstrip() + "\n"
+            blocks.append(
+                (True, "\n".join([_call(f"@{state}", options), *_generator(name, action)]))
+            )
+    out = LAYOUT_PREFIX + json.dumps(layout, separators=(", ", ": "))
+    previous_is_def = False
+    for is_def, text in blocks:
+        out += ("\n\n\n" if is_def or previous_is_def else "\n\n") + text
+        previous_is_def = is_def
+    return out + "\n"
 
 
 def _options(doc: Doc, name: str) -> list[str]:

@@ -111,6 +111,11 @@ def test_generated_code_passes_ruff_and_runs(support: History, tmp_path: Path) -
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout
+    formatted = subprocess.run(
+        [str(ruff), "format", "--no-cache", "--config", str(config), "--diff", str(module)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert formatted.returncode == 0, formatted.stdout  # already as `ruff format` writes it
     namespace: dict = {}
     exec(compile(module.read_text(), str(module), "exec"), namespace)
     wf = namespace["support"].check()
