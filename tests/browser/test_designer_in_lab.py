@@ -167,3 +167,35 @@ def test_notebook_14_draws_the_customer_service_workflow(lab, browser_context):
         screenshot(page, "designer_customer_service", designer)
     finally:
         page.close()
+
+
+def test_a_second_view_shows_and_edits_the_same_drawing(page):
+    page.evaluate(
+        """async () => {
+            const notebook = window.jupyterapp.shell.currentWidget.content;
+            notebook.activeCellIndex = notebook.widgets.length - 1;
+            await window.jupyterapp.commands.execute('notebook:insert-cell-below');
+            notebook.activeCell.model.sharedModel.setSource('designer  # a second view');
+            await window.jupyterapp.commands.execute('notebook:run-cell');
+        }"""
+    )
+    page.wait_for_function("() => document.querySelectorAll('.fsmnb-designer').length === 2")
+    first, second = page.locator(".fsmnb-designer").nth(0), page.locator(".fsmnb-designer").nth(1)
+    states = first.get_attribute("data-states")
+    page.wait_for_function(
+        "(s) => document.querySelectorAll('.fsmnb-designer')[1].dataset.states === s", arg=states
+    )
+    canvas = second.locator("svg.fsmnb-canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.dblclick(box["x"] + box["width"] - 80, box["y"] + box["height"] - 40)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.fsmnb-designer')]
+            .every(d => d.dataset.states.split(' ').includes('state_4'))"""
+    )
+    page.keyboard.press("Control+z")  # the second view has the focus: undo there
+    page.wait_for_function(
+        "(s) => [...document.querySelectorAll('.fsmnb-designer')].every(d => d.dataset.states === s)",
+        arg=states,
+    )
+    assert first.get_attribute("data-states") == states
