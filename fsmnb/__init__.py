@@ -36,6 +36,7 @@ from fsmnb.errors import (
     FsmnbError,
     InputError,
     RunError,
+    RunNotFound,
     TransitionError,
 )
 from fsmnb.fsm import Machine
@@ -55,6 +56,7 @@ __all__ = (
     "Result",
     "Run",
     "RunError",
+    "RunNotFound",
     "TelemetryEvent",
     "TransitionError",
     "VirtualClock",
