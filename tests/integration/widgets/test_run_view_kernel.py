@@ -52,13 +52,15 @@ def test_displaying_a_run_shows_a_live_view_with_a_static_fallback(kernel):
     assert "<svg" in data["text/html"]  # what a viewer without the kernel shows
     display_id = shown["content"]["transient"]["display_id"]
 
-    # When the run ends, the same output gets the final drawing: nbconvert and GitHub show it.
-    update = kernel.wait_for(
-        lambda m: (
-            m["msg_type"] == "update_display_data"
-            and m["content"]["transient"]["display_id"] == display_id
-        )
-    )
+    # After the cell in which the run ends, the same output gets the final drawing: nbconvert
+    # and GitHub show it.
+    msgs = kernel.execute("await run")
+    (update,) = [
+        m
+        for m in msgs
+        if m["msg_type"] == "update_display_data"
+        and m["content"]["transient"]["display_id"] == display_id
+    ]
     final = update["content"]["data"]
     assert final["text/plain"] == "<Run of 'steps': done in 'last'>"
     assert ">done</span> in state <b>last</b>" in final["text/html"]
