@@ -134,9 +134,9 @@ def _failed_effect(run: Any, chain: list[BaseException]) -> tuple[str, str] | No
     from fsmnb.errors import EffectError
 
     for entry in reversed(run.journal):
-        if entry[0] == "effect_failed" and entry[2] == run.state:
+        if entry.kind == "effect_failed" and entry.state == run.state:
             paths = [e.path for e in chain if isinstance(e, EffectError) and e.path]
-            return str(entry[4]), paths[0] if paths else str(entry[3])
+            return str(entry.label), paths[0] if paths else str(entry.path)
     return None
 
 

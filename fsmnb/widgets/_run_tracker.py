@@ -55,8 +55,8 @@ class RunTracker:
         finished: Callable[[], None],
     ) -> None:
         journal = run.journal
-        self.start: float = journal[0][1] if journal else 0.0
-        moves = [entry[1] for entry in journal if entry[0] == "transition"]
+        self.start: float = journal[0].time if journal else 0.0
+        moves = [entry.time for entry in journal if entry.kind == "transition"]
         self.entered: float = moves[-1] if moves else self.start  # when the current state began
         self.visits: dict[str, int] = run.visits
         self.failed: dict[str, None] = dict.fromkeys(failed_states(run))
