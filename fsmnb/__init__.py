@@ -36,6 +36,7 @@ from fsmnb.errors import (
     FsmnbError,
     InputError,
     RunError,
+    RunNotFound,
     TransitionError,
 )
 from fsmnb.fsm import Machine
@@ -60,6 +61,7 @@ __all__ = (
     "Router",
     "Run",
     "RunError",
+    "RunNotFound",
     "Signal",
     "Supervisor",
     "TelemetryEvent",
