@@ -161,7 +161,8 @@ def fork_from(
 
 
 def _keep(history: History | None, store: Store | None) -> int:
-    if history is None and isinstance(store, DurableStore):
+    # (`store is not None` first: an isinstance check against a protocol costs microseconds)
+    if history is None and store is not None and isinstance(store, DurableStore):
         return 0  # replay needs only the writer's table; `run.journal` reads the store
     return history_limit(history)
 
