@@ -283,7 +283,9 @@ class FlowError(RunError):
         steps: each step's status (``done``, ``failed``, ``skipped``, ``compensated``, ...).
     """
 
-    def __init__(self, message: str, *, step: str = "", steps: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, step: str = "", steps: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.step = step
         self.steps = dict(steps or {})
