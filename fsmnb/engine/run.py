@@ -545,9 +545,8 @@ class Run:
             wrapped.__cause__ = error
             error = wrapped
         self._error = error
-        self.record(
-            RunFinished(time.time(), status.value, self.state, str(error) if error else None)
-        )
+        text = str(error) if error else None
+        self.record(_new_entry(RunFinished, (time.time(), status.value, self.state, text, None)))
         self._wake()
         if bus.active or self._listeners:
             self.publish(
