@@ -7,6 +7,7 @@ FsmnbError
 ├─ InputError (also ValueError)        a workflow validator rejected the data a run was started with
 │  ├─ ParamsError                      an action's parameters did not validate; names each field and the fix
 │  └─ SignalError                      a signal that is not CloudEvents-shaped or fails its route's schema
+├─ ComputeError (also ValueError)      the bounded arithmetic evaluator refused or could not compute an expression
 ├─ RunError (also RuntimeError)
 │  ├─ EffectError                      an effect failed; carries the effect's path; the cause chained with `from`
 │  │  ├─ MissingHandlerError           no handler is registered for this effect type
@@ -39,6 +40,7 @@ __all__ = (
     "BudgetExceededError",
     "CancelledRun",
     "CircuitOpenError",
+    "ComputeError",
     "DefinitionError",
     "EffectError",
     "EscalationError",
@@ -92,6 +94,13 @@ class SpecError(DefinitionError):
 
 class InputError(FsmnbError, ValueError):
     """A workflow validator rejected the data a run was started with."""
+
+
+class ComputeError(FsmnbError, ValueError):
+    """An expression is not plain arithmetic, exceeds a limit of the evaluator, or has no value.
+
+    The message names the construct or the limit (and the limit's value).
+    """
 
 
 class ParamsError(InputError):
@@ -274,7 +283,9 @@ class FlowError(RunError):
         steps: each step's status (``done``, ``failed``, ``skipped``, ``compensated``, ...).
     """
 
-    def __init__(self, message: str, *, step: str = "", steps: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, step: str = "", steps: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.step = step
         self.steps = dict(steps or {})

@@ -5,6 +5,7 @@
 - `Transcript`: agent and model messages as a chat, tokens streaming in.
 - `Consensus`: each consensus round's answers, similarity heatmap and mean score.
 - `SignalView`: a supervision tree and the signal flow (routes, rates, dead letters).
+- `Designer`: draw a workflow, validated live; export it as code; debug its runs.
 
 All of them coalesce their updates (at most ~30 comm messages per second each).
 Needs the `notebook` extra: `pip install 'fsmnb[notebook]'`.
@@ -20,8 +21,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from fsmnb.widgets.consensus import Consensus
+from fsmnb.widgets.designer import Designer, design
 from fsmnb.widgets.run_view import RunView
 from fsmnb.widgets.signal_view import SignalView
 from fsmnb.widgets.transcript import Transcript
 
-__all__ = ("Consensus", "RunView", "SignalView", "Transcript")
+__all__ = ("Consensus", "Designer", "RunView", "SignalView", "Transcript", "design")
