@@ -95,9 +95,26 @@ class HttpProcess:
     """A server process on a free port; `.url` once it listens."""
 
     def __init__(self, bare: bool) -> None:
-        cmd = ([PY, str(HERE), "--serve-bare", "--http"] if bare else
-               [PY, "-m", "fsmnb.cli", "mcp", str(HERE), "--http", "--port", "0",
-                "--token", TOKEN, "--rate", "1e9", "--burst", "1000000000"])
+        cmd = (
+            [PY, str(HERE), "--serve-bare", "--http"]
+            if bare
+            else [
+                PY,
+                "-m",
+                "fsmnb.cli",
+                "mcp",
+                str(HERE),
+                "--http",
+                "--port",
+                "0",
+                "--token",
+                TOKEN,
+                "--rate",
+                "1e9",
+                "--burst",
+                "1000000000",
+            ]
+        )
         self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
         assert self.proc.stderr is not None
         for _ in range(10):
@@ -127,8 +144,7 @@ async def caller(client: Any, bare: bool) -> Callable[[], Awaitable[Any]]:
     await client.list_tools()
     if bare:
         return lambda: client.call_tool("echo", {"text": "open"})
-    rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content[
-        "run_id"]
+    rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content["run_id"]
     events = itertools.cycle(["open", "close"])
 
     async def send() -> None:
@@ -152,14 +168,14 @@ async def interleaved(bare: Any, ours: Any, n: int, warmup: int) -> tuple[list[f
 
 
 async def notification_latency(client: Any, n: int) -> list[float]:
-    rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content[
-        "run_id"]
+    rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content["run_id"]
     out = []
     async with client.listen(resource_subscriptions=[f"fsm://runs/{rid}"]) as updates:
         for i in range(n):
             t0 = time.perf_counter()
-            await client.call_tool("send_event", {"run_id": rid,
-                                                  "event": "open" if i % 2 == 0 else "close"})
+            await client.call_tool(
+                "send_event", {"run_id": rid, "event": "open" if i % 2 == 0 else "close"}
+            )
             await updates.__anext__()
             out.append(time.perf_counter() - t0)
     return out
@@ -169,14 +185,17 @@ async def first_vs_tenth(client: Any, bare: bool) -> tuple[float, float, float]:
     """First and tenth call times, and what compiling the tool's output schema costs the client."""
     listed = {t.name: t for t in (await client.list_tools()).tools}
     if bare:
+
         def args(i: int) -> tuple[str, dict[str, Any]]:
             return "echo", {"text": str(i)}
     else:
         rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content[
-            "run_id"]
+            "run_id"
+        ]
 
         def args(i: int) -> tuple[str, dict[str, Any]]:
             return "send_event", {"run_id": rid, "event": "open" if i % 2 == 0 else "close"}
+
     times = []
     for i in range(10):
         t0 = time.perf_counter()
@@ -211,8 +230,10 @@ async def main(n: int, warmup: int) -> None:
     # in a process loads the metaschema (~15 ms). Do that once here, as a long-lived host has.
     Draft202012Validator.check_schema({"type": "object"})
 
-    print(f"# MCP round trips, {n} calls after {warmup} warm-up, python {sys.version.split()[0]}"
-          f", {os.cpu_count()} cpus\n")
+    print(
+        f"# MCP round trips, {n} calls after {warmup} warm-up, python {sys.version.split()[0]}"
+        f", {os.cpu_count()} cpus\n"
+    )
     print(f"{'transport':10} {'tool':28} {'median ms':>10} {'p95 ms':>8}")
     results: dict[tuple[str, str], dict[str, float]] = {}
     for transport in ("stdio", "http"):
@@ -227,8 +248,9 @@ async def main(n: int, warmup: int) -> None:
                 bare = await stack.enter_async_context(procs[0].client())
                 ours = await stack.enter_async_context(procs[1].client())
             measured = await interleaved(bare, ours, n, warmup)
-        for name, samples in zip(("bare MCPServer echo", "fsmnb send_event"), measured,
-                                 strict=True):
+        for name, samples in zip(
+            ("bare MCPServer echo", "fsmnb send_event"), measured, strict=True
+        ):
             results[transport, name] = s = stats(samples)
             print(f"{transport:10} {name:28} {s['median']:10.3f} {s['p95']:8.3f}")
     for transport in ("stdio", "http"):
@@ -250,11 +272,13 @@ async def main(n: int, warmup: int) -> None:
                 proc.close()
         print(f"{transport:10} median {s['median']:.3f} ms, p95 {s['p95']:.3f} ms (n={s['n']:.0f})")
 
-    print(f"\nfirst call vs tenth, median of {FRESH} fresh server processes (connected, tools"
-          "\nlisted). A client-observed first call includes the SDK client compiling the tool's"
-          "\noutput schema (checking it against the 2020-12 metaschema, per subschema); 'schema'"
-          "\nis that compile timed alone in this process, '-schema' the first call without it."
-          "\n'server side' times the tool call inside a fresh server process, no client.")
+    print(
+        f"\nfirst call vs tenth, median of {FRESH} fresh server processes (connected, tools"
+        "\nlisted). A client-observed first call includes the SDK client compiling the tool's"
+        "\noutput schema (checking it against the 2020-12 metaschema, per subschema); 'schema'"
+        "\nis that compile timed alone in this process, '-schema' the first call without it."
+        "\n'server side' times the tool call inside a fresh server process, no client."
+    )
     for transport in ("stdio", "http"):
         for bare in (True, False):
             name = "bare MCPServer echo" if bare else "fsmnb send_event"
@@ -271,9 +295,11 @@ async def main(n: int, warmup: int) -> None:
                     finally:
                         proc.close()
             first, tenth, schema = (statistics.median(r[i] for r in runs) for i in range(3))
-            print(f"{transport:10} {name:28} first {first * 1e3:6.2f} ms, tenth "
-                  f"{tenth * 1e3:5.2f} ms, ratio {first / tenth:.2f} | schema {schema * 1e3:4.2f}"
-                  f" ms, -schema ratio {(first - schema) / tenth:.2f}")
+            print(
+                f"{transport:10} {name:28} first {first * 1e3:6.2f} ms, tenth "
+                f"{tenth * 1e3:5.2f} ms, ratio {first / tenth:.2f} | schema {schema * 1e3:4.2f}"
+                f" ms, -schema ratio {(first - schema) / tenth:.2f}"
+            )
     out = subprocess.run([PY, str(HERE), "--server-side"], capture_output=True, text=True)
     print(out.stdout.strip())
 
@@ -286,16 +312,96 @@ async def server_side() -> None:
     app = create_server(Manager([door]))
     async with app.mcp._lowlevel_server.lifespan(app.mcp._lowlevel_server):  # as at start
         pass
-    rid = (await app.mcp.call_tool("create_fsm", {"workflow": "door"})).structured_content[
-        "run_id"]
+    rid = (await app.mcp.call_tool("create_fsm", {"workflow": "door"})).structured_content["run_id"]
     times = []
     for i in range(10):
         t0 = time.perf_counter()
-        await app.mcp.call_tool("send_event", {"run_id": rid,
-                                               "event": "open" if i % 2 == 0 else "close"})
+        await app.mcp.call_tool(
+            "send_event", {"run_id": rid, "event": "open" if i % 2 == 0 else "close"}
+        )
         times.append(time.perf_counter() - t0)
-    print(f"{'server side':10} {'fsmnb send_event':28} first {times[0] * 1e3:7.3f} ms, tenth "
-          f"{times[9] * 1e3:7.3f} ms, ratio {times[0] / times[9]:.2f}")
+    print(
+        f"{'server side':10} {'fsmnb send_event':28} first {times[0] * 1e3:7.3f} ms, tenth "
+        f"{times[9] * 1e3:7.3f} ms, ratio {times[0] / times[9]:.2f}"
+    )
+
+
+# -- cold start --------------------------------------------------------------------------------
+
+BARE_COLD = """
+import asyncio
+from mcp.server.mcpserver import MCPServer
+server = MCPServer("bare")
+@server.tool()
+async def echo(text: str) -> str:
+    return text
+asyncio.run(server.run_stdio_async())
+"""
+COLD_MESSAGES = [
+    {
+        "jsonrpc": "2.0",
+        "id": 0,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "cold", "version": "1"},
+        },
+    },
+    {"jsonrpc": "2.0", "method": "notifications/initialized"},
+    {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
+]
+
+
+def cold_start(cmd: list[str]) -> tuple[float, float]:
+    """Seconds from spawning `cmd` to its `initialize` answer, and to its `tools/list` answer."""
+    import json
+
+    began = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write("".join(json.dumps(m) + "\n" for m in COLD_MESSAGES))
+    proc.stdin.flush()
+    answered: dict[int, float] = {}
+    while len(answered) < 2:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{cmd} exited before answering")
+        message = json.loads(line)
+        if message.get("id") in (0, 1):
+            answered[message["id"]] = time.perf_counter() - began
+    proc.stdin.close()
+    proc.terminate()
+    proc.wait(10)
+    return answered[0], answered[1]
+
+
+def cold(rounds: int) -> None:
+    """Cold start over stdio, side by side (alternated): a bare MCPServer and `fsmnb mcp`."""
+    sides = {
+        "bare MCPServer (1 tool)": [PY, "-c", BARE_COLD],
+        "fsmnb mcp (no sources)": [PY, "-m", "fsmnb.cli", "mcp"],
+        "fsmnb mcp bench/mcp_bench.py": [PY, "-m", "fsmnb.cli", "mcp", str(HERE)],
+    }
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, cmd in sides.items():
+            samples[name].append(cold_start(cmd))
+    print(
+        f"# cold start over stdio: spawn -> answer, median of {rounds} alternated rounds, "
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cpus"
+    )
+    floor = statistics.median(i for i, _ in samples["bare MCPServer (1 tool)"])
+    for name, rows in samples.items():
+        init = statistics.median(i for i, _ in rows)
+        listed = statistics.median(t for _, t in rows)
+        print(
+            f"{name:32} initialize {init:6.2f} s  tools/list {listed:6.2f} s  "
+            f"initialize / bare {init / floor:4.2f}x"
+        )
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -304,8 +410,17 @@ if __name__ == "__main__":
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--http", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--server-side", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--cold",
+        type=int,
+        metavar="ROUNDS",
+        default=0,
+        help="only compare cold starts (initialize, tools/list) with a bare server",
+    )
     args = parser.parse_args()
-    if args.serve_bare:
+    if args.cold:
+        cold(args.cold)
+    elif args.serve_bare:
         serve_bare(0 if args.http else None)
     elif args.server_side:
         asyncio.run(server_side())
