@@ -4,7 +4,8 @@
   effects, failures, event buttons, a timeline and a data inspector.
 - `Transcript`: agent and model messages as a chat, tokens streaming in.
 - `Consensus`: each consensus round's answers, similarity heatmap and mean score.
-- `Designer`: draw a workflow, validated live; export it as code; debug its runs.
+- `designer.Designer`: draw a workflow, validated live; export it as code; debug its runs
+  (`fsmnb.design()` opens one; imported on use, so the live views stay light).
 
 All three coalesce their updates (at most ~30 comm messages per second each).
 Needs the `notebook` extra: `pip install 'fsmnb[notebook]'`.
@@ -20,8 +21,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from fsmnb.widgets.consensus import Consensus
-from fsmnb.widgets.designer import Designer, design
 from fsmnb.widgets.run_view import RunView
 from fsmnb.widgets.transcript import Transcript
 
-__all__ = ("Consensus", "Designer", "RunView", "Transcript", "design")
+__all__ = ("Consensus", "RunView", "Transcript")
