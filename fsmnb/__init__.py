@@ -36,30 +36,40 @@ from fsmnb.errors import (
     FsmnbError,
     InputError,
     RunError,
+    RunNotFound,
     TransitionError,
 )
 from fsmnb.fsm import Machine
+from fsmnb.signals import Action, Flow, FlowStep, Router, Signal, Supervisor, act
 from fsmnb.workflow import Event, Result, Workflow, final, pipeline, state, task
 
 __version__ = "0.1.0"
 
 __all__ = (
+    "Action",
     "CancelledRun",
     "DefinitionError",
     "EffectError",
     "Event",
+    "Flow",
+    "FlowStep",
     "FsmnbError",
     "InputError",
     "Machine",
     "Manager",
     "Result",
+    "Router",
     "Run",
     "RunError",
+    "RunNotFound",
+    "Signal",
+    "Supervisor",
     "TelemetryEvent",
     "TransitionError",
     "VirtualClock",
     "Workflow",
     "__version__",
+    "act",
     "bus",
     "design",
     "effects",
