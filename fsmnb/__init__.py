@@ -98,7 +98,7 @@ if "IPython" in sys.modules:  # never import IPython ourselves: scripts stay lig
 
 
 def design(source: _Any = None, *, name: str = "workflow") -> _Any:
-    """Open the visual designer (`fsmnb.widgets.designer.Designer`) on `source`, or on a new drawing.
+    """Open the visual designer (`fsmnb.widgets.Designer`) on `source`, or on a new drawing.
 
     `source` may be a `Workflow`, a `Machine`, a spec or drawing (dict, JSON/YAML
     text, or a path to a file) or a `%%workflow` cell's text; display the result

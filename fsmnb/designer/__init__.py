@@ -6,7 +6,7 @@ each state is drawn. This package edits it (`History`, with undo/redo),
 checks it live (`problems`, pinned to states and edges), builds the
 `Workflow` it draws (`build_workflow`), writes it as a `%%workflow` cell, a
 module, JSON or YAML (`to_cell`, `to_module`, `to_json`, `to_yaml`) and opens
-any of those again (`load`). The widget is `fsmnb.widgets.designer.Designer`
+any of those again (`load`). The widget is `fsmnb.widgets.Designer`
 (`fsmnb.design()`).
 """
 

@@ -18,7 +18,7 @@ USAGE = "%fsm design [NAME | FILE]"
 
 @subcommand("design", usage=USAGE, summary="draw a workflow (or a new one) in the designer")
 def design(magics: FsmnbMagics, args: list[str]) -> Any:
-    """Open `fsmnb.widgets.designer.Designer` on workflow NAME, a spec or code FILE, or a new drawing."""
+    """Open `fsmnb.widgets.Designer` on workflow NAME, a spec or code FILE, or a new drawing."""
     from fsmnb.widgets.designer import Designer
 
     if len(args) > 1:

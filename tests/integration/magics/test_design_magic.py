@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("anywidget")
 
 from fsmnb.designer import build_workflow, to_cell
-from fsmnb.widgets.designer import Designer
+from fsmnb.widgets import Designer
 from tests.unit.designer.conftest import registered, support  # noqa: F401  (fixtures)
 
 

@@ -10,8 +10,8 @@ import pytest
 pytest.importorskip("anywidget")
 
 from fsmnb.designer import History, to_json
+from fsmnb.widgets import Designer
 from fsmnb.widgets._assets import asset
-from fsmnb.widgets.designer import Designer
 
 
 def _message(d: Designer, **content) -> None:
