@@ -46,6 +46,9 @@ ALLOWED_IMPORTS = {
     ("fsmnb.magics.mcp_service", "fsmnb.mcp"): "`%fsm mcp start` runs the MCP server in the kernel",
     ("fsmnb.magics.mcp_service", "fsmnb.mcp.http"): "`%fsm mcp start` serves MCP over HTTP",
     ("fsmnb.magics.design", "fsmnb.widgets.designer"): "`%fsm design` opens the designer widget",
+    ("fsmnb.signals.cli", "fsmnb.mcp.http"): "`fsmnb serve` also serves the MCP endpoint",
+    ("fsmnb.signals.cli", "fsmnb.mcp.security"): "`fsmnb serve` also serves the MCP endpoint",
+    ("fsmnb.signals.cli", "fsmnb.mcp.server"): "`fsmnb serve` also serves the MCP endpoint",
 }
 
 #: (module, attribute) -> why a private attribute of another object may be used there.
