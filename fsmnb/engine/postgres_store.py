@@ -1,0 +1,564 @@
+"""`PostgresStore`: durable journals in PostgreSQL, shared by every process that reaches it.
+
+``store="postgresql://user:pw@host/db"`` selects it (`fsmnb.engine.durable.resolve_store`).
+It keeps the journal exactly as `SqliteStore` does (same rows, same codec, same
+buffering and commit points, inherited from it) with PostgreSQL underneath:
+
+- connections come from a `psycopg_pool.ConnectionPool` (checked on checkout);
+- a commit is one transaction: new runs and their leases, the fencing check of
+  every run in the batch (`fsmnb.engine.leases`: a run whose token changed gets
+  none of its entries written, and its driver gets `LeaseLost`), the entries by
+  ``COPY``, the summaries of runs that ended (their leases released), and the
+  inbox rows their events consumed (`fsmnb.engine.inbox`);
+- a commit that fails because the server went away (restart, failover, network)
+  keeps its batch and is retried with backoff until `commit_deadline`: runs
+  pause, the pool reconnects, and they go on with nothing lost or repeated. A
+  commit whose COMMIT was lost in flight is recognised on retry (its first row
+  is there) rather than written twice;
+- a URL with a wrong password, user, host or database fails at once with a
+  `StoreError` whose message never contains the password.
+
+Needs ``pip install 'fsmnb[postgres]'`` (psycopg 3 and psycopg_pool).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from fsmnb.engine.leases import (
+    Lease,
+    LeaseKeeper,
+    LeasePolicy,
+    lease_lost,
+    process_owner,
+    run_leased,
+)
+from fsmnb.engine.postgres_schema import migrate
+from fsmnb.engine.sqlite_store import _LIVE_STORES, _SELECT_RUNS, RUN_COLUMNS, SqliteStore
+from fsmnb.errors import MissingExtraError, RunLeased, StoreError
+
+if TYPE_CHECKING:
+    from collections import Counter
+
+    from fsmnb.engine.durable import JournalWriter
+    from fsmnb.engine.handlers import Path
+    from fsmnb.engine.run import Run
+
+__all__ = ("PostgresStore", "is_postgres_url", "safe_url")
+
+_log = logging.getLogger("fsmnb")
+_T = TypeVar("_T")
+
+_INSERT_RUN = (
+    "INSERT INTO runs (run_id, workflow, tenant, parent, state, status, steps, created, updated,"
+    " forked_from, fork_step) VALUES (%s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)"
+)
+_UPDATE_RUN = "UPDATE runs SET state = %s, status = %s, steps = %s, updated = %s WHERE run_id = %s"
+_COPY_ENTRIES = "COPY entries (run_id, seq, kind, time, state, path, body) FROM STDIN"
+_FENCE = """UPDATE leases l SET expires = %s
+    FROM unnest(%s::text[], %s::bigint[]) AS t(run_id, token)
+    WHERE l.run_id = t.run_id AND l.token = t.token RETURNING l.run_id"""
+_NEW_LEASES = """INSERT INTO leases (run_id, owner, token, expires)
+    SELECT run_id, %s, 1, %s FROM unnest(%s::text[]) AS t(run_id)
+    ON CONFLICT (run_id) DO UPDATE SET owner = EXCLUDED.owner, token = leases.token + 1,
+        expires = EXCLUDED.expires
+    RETURNING run_id, token"""
+_RELEASE = "UPDATE leases SET owner = '', expires = 0 WHERE run_id = %s AND token = %s"
+
+
+def is_postgres_url(text: str) -> bool:
+    """Whether `text` names a PostgreSQL database (``postgresql://`` or ``postgres://``)."""
+    return text.startswith(("postgresql://", "postgres://"))
+
+
+def safe_url(url: str) -> str:
+    """`url` without its password (for messages, logs and ``store.path``)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+        import psycopg_pool  # noqa: F401
+    except ImportError:
+        raise MissingExtraError("The PostgreSQL store", "postgres", "psycopg") from None
+    return psycopg
+
+
+class PostgresStore(SqliteStore):
+    """Keeps journals in a PostgreSQL database; runs attached to it are durable and leased.
+
+    Args:
+        url: ``postgresql://user:password@host:port/dbname`` (any libpq URL).
+        flush_interval: seconds after which buffered entries are committed.
+        batch_size: buffered entries that trigger a commit at once.
+        commit_deadline: seconds a commit is retried while the server is away
+            before the runs that journaled into it fail with `StoreError`.
+        lease_ttl: seconds a lease lasts unless renewed (renewed every third of it).
+        owner: who this store drives runs for (default: this process).
+        pool_size: the most connections the pool opens.
+        connect_timeout: seconds to wait for the server when opening.
+
+    Raises:
+        StoreError: the server cannot be reached or refuses the credentials
+            (the message names the URL without its password), or the database
+            is from a newer fsmnb.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        flush_interval: float = 0.02,
+        batch_size: int = 2000,
+        commit_deadline: float = 60.0,
+        lease_ttl: float = 30.0,
+        owner: str | None = None,
+        pool_size: int = 4,
+        connect_timeout: float = 5.0,
+    ) -> None:
+        psycopg = _psycopg()
+        from psycopg_pool import ConnectionPool
+
+        self.url = url
+        self.path = safe_url(url)
+        self.flush_interval = flush_interval
+        self.batch_size = batch_size
+        self.commit_deadline = commit_deadline
+        self.leases = LeasePolicy(ttl=lease_ttl)
+        self.owner = owner or process_owner()
+        try:
+            with psycopg.connect(url, connect_timeout=max(1, int(connect_timeout))) as conn:
+                migrate(conn, where=self.path)
+        except psycopg.Error as error:
+            raise StoreError(
+                f"Cannot open the run store `{self.path}`: {self._scrub(error)}. Check the "
+                f"host, port, user, password and database name in the URL, and that the "
+                f"server accepts connections from this machine.",
+                path=self.path,
+            ) from None
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            check=ConnectionPool.check_connection,
+            open=True,
+            name="fsmnb",
+        )
+        self.db = _QmarkConnection(self)  # type: ignore[assignment]  # the analytics SQL only
+        self._rows: list[tuple[Any, ...]] = []
+        self._new: list[tuple[Any, ...]] = []
+        self._new_ids: set[str] = set()
+        self._ended: list[tuple[Any, ...]] = []
+        self._consumed: list[int] = []
+        self._timer = None
+        self._timer_loop = None
+        self._keeper = LeaseKeeper(self.renew_owner, self.leases)
+        #: leases this store took or created and has not released: run id -> token
+        self._held: dict[str, int] = {}
+        #: runs whose lease another owner took: run id -> that owner
+        self.lost: dict[str, str] = {}
+        self.closed = False
+        self.commits = 0
+        self.retries = 0
+        _LIVE_STORES.add(self)
+
+    def _scrub(self, error: BaseException) -> str:
+        text = str(error).strip().replace("\n", " ")
+        from urllib.parse import urlsplit
+
+        secret = urlsplit(self.url).password
+        return text.replace(secret, "***") if secret else text
+
+    # -- the Store protocol --------------------------------------------------------------------
+
+    def attach(
+        self, run: Run, *, forked_from: str | None = None, fork_step: int | None = None
+    ) -> None:
+        """Make `run` durable: journal it here from its first entry (its lease comes with it)."""
+        super().attach(run, forked_from=forked_from, fork_step=fork_step)
+        self._held[run.id] = 1
+        self._keeper.hold()
+
+    def reattach(
+        self,
+        run: Run,
+        *,
+        seq: int,
+        data: dict[str, Any],
+        replay: dict[Path, Any],
+        expect: Counter[tuple[Any, ...]],
+    ) -> None:
+        """Continue journaling a restored run, under a lease taken now.
+
+        Raises:
+            RunLeased: another live process drives the run, or did after it was loaded.
+        """
+        lease = self.acquire_lease(run.id)
+        last = self._one("SELECT max(seq) FROM entries WHERE run_id = %s", (run.id,))
+        if (last if last is not None else -1) + 1 != seq:
+            self.release_lease(lease)
+            raise RunLeased(
+                f"Run `{run.id}` in `{self.path}` was driven by another process after this one "
+                f"loaded it (its journal has grown). Load it again with "
+                f"`fsmnb.resume({run.id!r}, store=...)`.",
+                run_id=run.id,
+            )
+        super().reattach(run, seq=seq, data=data, replay=replay, expect=expect)
+
+    def load(self, run_id: str) -> list[tuple[Any, ...]]:
+        """The journal of `run_id`, decoded (empty when unknown)."""
+        from fsmnb.engine.journal_codec import decode_row
+
+        self.flush()
+        rows = self._all(
+            "SELECT kind, time, body FROM entries WHERE run_id = %s ORDER BY seq", (run_id,)
+        )
+        return [decode_row(*row) for row in rows]
+
+    def run_ids(self) -> list[str]:
+        """Every run id the store knows, oldest first."""
+        self.flush()
+        return [r for (r,) in self._all("SELECT run_id FROM runs ORDER BY created, run_id")]
+
+    def has(self, run_id: str) -> bool:
+        """Whether the store knows `run_id` (committed or buffered)."""
+        if run_id in self._new_ids:
+            return True
+        return self._one("SELECT 1 FROM runs WHERE run_id = %s", (run_id,)) is not None
+
+    def info(self, run_id: str) -> dict[str, Any] | None:
+        """The `runs` row of `run_id` as a dict (None when unknown)."""
+        self.flush()
+        rows = self._all(_SELECT_RUNS + " WHERE r.run_id = %s", (run_id,))
+        return dict(zip(RUN_COLUMNS, rows[0], strict=True)) if rows else None
+
+    def runs(
+        self, *, tenant: str | None = None, workflow: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Owner and summary of each run, optionally filtered (as `SqliteStore.runs`)."""
+        self.flush()
+        where, params = [], []
+        for column, value in (("tenant", tenant), ("workflow", workflow), ("status", status)):
+            if value is not None:
+                where.append(f"r.{column} = %s")
+                params.append(value)
+        sql = _SELECT_RUNS + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self._all(sql + " ORDER BY r.created, r.run_id", params)
+        return [dict(zip(RUN_COLUMNS, row, strict=True)) for row in rows]
+
+    def journals(self, run_ids: list[str] | None = None) -> dict[str, list[tuple[Any, ...]]]:
+        """Several journals in one query: every run's, or those of `run_ids`."""
+        from fsmnb.engine.journal_codec import decode_row
+
+        self.flush()
+        sql = "SELECT run_id, kind, time, body FROM entries"
+        params: tuple[Any, ...] = ()
+        if run_ids is not None:
+            sql, params = sql + " WHERE run_id = ANY(%s)", (list(run_ids),)
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for run_id, kind, t, body in self._all(sql + " ORDER BY run_id, seq", params):
+            out.setdefault(run_id, []).append(decode_row(kind, t, body))
+        return out
+
+    def delete(self, run_ids: list[str]) -> int:
+        """Delete these runs, their journals, leases and inboxes; return how many runs."""
+        self.flush()
+
+        def delete() -> int:
+            with self.pool.connection() as conn, conn.transaction():
+                for table in ("entries", "leases", "inbox"):
+                    conn.execute(f"DELETE FROM {table} WHERE run_id = ANY(%s)", (list(run_ids),))
+                deleted = conn.execute("DELETE FROM runs WHERE run_id = ANY(%s)", (list(run_ids),))
+                return int(deleted.rowcount)
+
+        return self._retrying(delete, "delete runs from")
+
+    # -- leases (the verbs of `fsmnb.engine.leases`) ---------------------------------------------
+
+    def acquire_lease(
+        self, run_id: str, owner: str | None = None, *, ttl: float | None = None, wait: float = 0.0
+    ) -> Lease:
+        """Take the lease of `run_id` (see `fsmnb.engine.leases`).
+
+        Raises:
+            RunLeased: another live owner holds it and it did not end within `wait` seconds.
+        """
+        from fsmnb.engine.leases import owner_is_dead
+
+        who = owner or self.owner
+        span = self.leases.ttl if ttl is None else ttl
+        deadline = time.monotonic() + wait
+        holder, until = "", 0.0
+
+        def take() -> Lease | None:
+            nonlocal holder, until
+            now = time.time()
+            with self.pool.connection() as conn, conn.transaction():
+                row = conn.execute(
+                    "SELECT owner, token, expires FROM leases WHERE run_id = %s FOR UPDATE",
+                    (run_id,),
+                ).fetchone()
+                if row is None:
+                    conn.execute(
+                        "INSERT INTO leases VALUES (%s, %s, 1, %s)", (run_id, who, now + span)
+                    )
+                    return Lease(run_id, who, 1, now + span)
+                holder, token, until = str(row[0]), int(row[1]), float(row[2])
+                if holder and holder != who and until > now and not owner_is_dead(holder):
+                    return None
+                conn.execute(
+                    "UPDATE leases SET owner = %s, token = %s, expires = %s WHERE run_id = %s",
+                    (who, token + 1, now + span, run_id),
+                )
+                return Lease(run_id, who, token + 1, now + span)
+
+        while True:
+            got = self._retrying(take, "take a lease in")
+            if got is not None:
+                if who == self.owner:
+                    self._held[run_id] = got.token
+                    self.lost.pop(run_id, None)
+                    self._keeper.hold()
+                return got
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise run_leased(run_id, holder, until, self.path)
+            time.sleep(min(left, max(0.01, until - time.time()), 0.25))
+
+    def renew_lease(self, lease: Lease, *, ttl: float | None = None) -> Lease:
+        """Extend `lease`.
+
+        Raises:
+            LeaseLost: another owner took the run after `lease` lapsed.
+        """
+        expires = time.time() + (self.leases.ttl if ttl is None else ttl)
+        changed = self._count(
+            "UPDATE leases SET expires = %s WHERE run_id = %s AND token = %s",
+            (expires, lease.run_id, lease.token),
+        )
+        if not changed:
+            row = self.lease_of(lease.run_id)
+            raise lease_lost(lease.run_id, row[0] if row else "", row[2] if row else 0.0, self.path)
+        return Lease(lease.run_id, lease.owner, lease.token, expires)
+
+    def release_lease(self, lease: Lease) -> None:
+        """Give `lease` up (nothing happens when it was taken over already)."""
+        self._held.pop(lease.run_id, None)
+        self._count(_RELEASE, (lease.run_id, lease.token))
+
+    def renew_owner(self, owner: str | None = None, *, ttl: float | None = None) -> int:
+        """Extend every unexpired lease of `owner` (default: this store's); return how many."""
+        now = time.time()
+        span = self.leases.ttl if ttl is None else ttl
+        return self._count(
+            "UPDATE leases SET expires = %s WHERE owner = %s AND expires > %s",
+            (now + span, owner or self.owner, now),
+        )
+
+    def lease_of(self, run_id: str) -> tuple[str, int, float] | None:
+        """``(owner, token, expires)`` of the lease row of `run_id` (owner ``''``: released)."""
+        rows = self._all("SELECT owner, token, expires FROM leases WHERE run_id = %s", (run_id,))
+        return (str(rows[0][0]), int(rows[0][1]), float(rows[0][2])) if rows else None
+
+    # -- buffering and commits -----------------------------------------------------------------
+
+    def buffer(self, writer: JournalWriter, row: tuple[Any, ...]) -> None:
+        """Queue one encoded entry; a run whose lease was taken over may not journal.
+
+        Raises:
+            LeaseLost: another process took this run over (this one must stop).
+        """
+        run_id = row[0]
+        if run_id in self.lost:
+            raise lease_lost(run_id, self.lost[run_id], 0.0, self.path)
+        super().buffer(writer, row)
+
+    def consume(self, inbox_id: int) -> None:
+        """Delete inbox row `inbox_id` in the commit that journals what its event did."""
+        self._consumed.append(inbox_id)
+
+    def flush(self) -> None:
+        """Commit every buffered entry in one transaction, retrying while the server is away.
+
+        Raises:
+            StoreError: the server stayed away for `commit_deadline` seconds.
+        """
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not (self._rows or self._new or self._consumed) or self.closed:
+            return
+        batch = self._rows, self._new, self._ended, self._consumed
+        self._rows, self._new, self._ended, self._consumed = [], [], [], []
+        self._commit_with_retry(*batch)
+        self._new_ids.difference_update(r[0] for r in batch[1])
+        self.commits += 1
+
+    def _commit_with_retry(self, *batch: list[Any]) -> None:
+        attempts = [0]
+
+        def attempt() -> None:
+            attempts[0] += 1
+            self._commit(*batch, retrying=attempts[0] > 1)
+
+        self._retrying(attempt, "commit journal entries to")
+
+    def _retrying(self, body: Callable[[], _T], doing: str) -> _T:
+        """Run `body`, again with backoff while the server is away, until `commit_deadline`.
+
+        Raises:
+            StoreError: the server stayed away for `commit_deadline` seconds.
+        """
+        psycopg = _psycopg()
+        deadline = time.monotonic() + self.commit_deadline
+        wait = 0.02
+        while True:
+            try:
+                return body()
+            except psycopg.OperationalError as error:
+                self.retries += 1
+                if time.monotonic() + wait > deadline:
+                    raise StoreError(
+                        f"Could not {doing} `{self.path}` for {self.commit_deadline:g} s: "
+                        f"{self._scrub(error)}. The runs that journaled since the last commit "
+                        f"stop; the database keeps every entry committed before. Resume them "
+                        f"with `fsmnb.resume(run_id, store=...)` once it is back.",
+                        path=self.path,
+                    ) from None
+                _log.warning("fsmnb: %s %s failed (%s); retrying", doing, self.path, error)
+                time.sleep(wait)
+                wait = min(wait * 2, 1.0)
+
+    def _commit(
+        self,
+        rows: list[tuple[Any, ...]],
+        new: list[tuple[Any, ...]],
+        ended: list[tuple[Any, ...]],
+        consumed: list[int],
+        *,
+        retrying: bool,
+    ) -> None:
+        now = time.time()
+        expires = now + self.leases.ttl
+        new_ids = [r[0] for r in new]
+        with self.pool.connection() as conn:
+            if retrying and rows and self._committed_already(conn, rows[0]):
+                return  # the COMMIT of the last attempt reached the server before it went away
+            with conn.transaction(), conn.cursor() as cur:
+                if new:
+                    cur.executemany(_INSERT_RUN, new)
+                    cur.execute(_NEW_LEASES, (self.owner, expires, new_ids))
+                    for run_id, token in cur.fetchall():
+                        self._held[run_id] = int(token)
+                fenced = {r[0] for r in rows} - set(new_ids)
+                if fenced:
+                    rows = self._fence(cur, rows, fenced, expires)
+                if rows:
+                    with cur.copy(_COPY_ENTRIES) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                if ended:
+                    cur.executemany(_UPDATE_RUN, ended)
+                    done = [(r[4], self._held.pop(r[4])) for r in ended if r[4] in self._held]
+                    if done:
+                        cur.executemany(_RELEASE, done)
+                if consumed:
+                    cur.execute("DELETE FROM inbox WHERE id = ANY(%s)", (consumed,))
+
+    def _fence(
+        self, cur: Any, rows: list[tuple[Any, ...]], runs: set[str], expires: float
+    ) -> list[tuple[Any, ...]]:
+        """Extend the leases of `runs` if their tokens still hold; drop the rows of the others."""
+        ids = sorted(runs)
+        tokens = [self._held.get(r, 0) for r in ids]
+        cur.execute(_FENCE, (expires, ids, tokens))
+        kept = {r for (r,) in cur.fetchall()}
+        if len(kept) == len(ids):
+            return rows
+        for run_id in runs - kept:
+            cur.execute("SELECT owner FROM leases WHERE run_id = %s", (run_id,))
+            found = cur.fetchone()
+            self.lost[run_id] = found[0] if found else ""
+            self._held.pop(run_id, None)
+            _log.warning("fsmnb: run %s was taken over by %s", run_id, self.lost[run_id])
+        return [r for r in rows if r[0] in kept]
+
+    @staticmethod
+    def _committed_already(conn: Any, first: tuple[Any, ...]) -> bool:
+        found = conn.execute(
+            "SELECT 1 FROM entries WHERE run_id = %s AND seq = %s", (first[0], first[1])
+        ).fetchone()
+        return found is not None
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _all(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        def query() -> list[tuple[Any, ...]]:
+            with self.pool.connection() as conn:
+                cursor = conn.execute(sql, params)
+                rows: list[tuple[Any, ...]] = cursor.fetchall() if cursor.description else []
+                return rows
+
+        return self._retrying(query, "read from")
+
+    def _count(self, sql: str, params: Any = ()) -> int:
+        """Run one write statement (retried while the server is away); return its row count."""
+
+        def write() -> int:
+            with self.pool.connection() as conn:
+                return int(conn.execute(sql, params).rowcount)
+
+        return self._retrying(write, "write to")
+
+    def _one(self, sql: str, params: Any = ()) -> Any:
+        rows = self._all(sql, params)
+        return rows[0][0] if rows else None
+
+    def close(self) -> None:
+        """Commit what is buffered, release this store's leases and close the pool."""
+        if self.closed:
+            return
+        self._keeper.stop()
+        try:
+            self.flush()
+            if self._held:
+                held = list(self._held.items())
+                self._held.clear()
+                with self.pool.connection() as conn, conn.cursor() as cur:
+                    cur.executemany(_RELEASE, held)
+        finally:
+            self.closed = True
+            self.pool.close()
+
+    def __repr__(self) -> str:
+        return f"<PostgresStore {self.path!r}{' closed' if self.closed else ''}>"
+
+
+class _QmarkConnection:
+    """``store.db.execute(sql, params)`` with SQLite's ``?`` marks, for the analytics queries."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self.store = store
+
+    def execute(self, sql: str, params: Any = ()) -> _Rows:
+        return _Rows(self.store._all(sql.replace("?", "%s"), tuple(params)))
+
+
+class _Rows(list[tuple[Any, ...]]):
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self)
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self[0] if self else None
