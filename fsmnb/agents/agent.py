@@ -156,7 +156,7 @@ class Agent:
             name=self.name,
             data={"role": "assistant", "agent": self.name, "content": content, **data},
         )
-        (run._publish if run is not None else bus.publish)(event)
+        (run.publish if run is not None else bus.publish)(event)
 
     # -- the seed's interface ----------------------------------------------------------------------
 

@@ -7,14 +7,16 @@ from fsmnb.engine.codecs import register_codec
 from fsmnb.engine.context import Context
 from fsmnb.engine.durable import current_effect_key, get_default_store, set_default_store
 from fsmnb.engine.handlers import format_path, handler_for, interpret, register_handler
-from fsmnb.engine.journal import MemoryStore, Store, entry_fields
+from fsmnb.engine.journal import RunStatus, entry_fields
 from fsmnb.engine.live import live_run
 from fsmnb.engine.manager import Manager
 from fsmnb.engine.resources import Resources, resources
 from fsmnb.engine.resume import resume
 from fsmnb.engine.run import Run
+from fsmnb.engine.run_api import RunAPI
 from fsmnb.engine.sqlite_store import SqliteStore
 from fsmnb.engine.start import start_run
+from fsmnb.engine.store import DurableStore, MemoryStore, Store
 from fsmnb.engine.sync import run_sync
 from fsmnb.engine.telemetry import TelemetryBus, TelemetryEvent, bus
 
@@ -23,11 +25,14 @@ del _combinators, _leaves
 __all__ = (
     "Clock",
     "Context",
+    "DurableStore",
     "LoopClock",
     "Manager",
     "MemoryStore",
     "Resources",
     "Run",
+    "RunAPI",
+    "RunStatus",
     "SqliteStore",
     "Store",
     "TelemetryBus",

@@ -26,7 +26,7 @@ __all__ = ("act", "hook", "outcome_of")
 def outcome_of(value: Any, ctx: Context, where: str) -> Event | None:
     """Turn what an action returned into the event that leaves the state (or None: wait)."""
     if value is None:
-        return ctx._emitted
+        return ctx.emitted
     if isinstance(value, str):
         return Event(value)
     if isinstance(value, Event):
@@ -43,8 +43,8 @@ async def _interpret_yielded(ctx: Context, value: Any, where: str) -> Any:
             f"{where} yielded {type(value).__name__} `{value!r:.80}`; generators yield effects "
             f"(e.g. `result = yield call(fn, x)`)."
         )
-    ctx._counter += 1
-    return await interpret(value, ctx, (ctx.state, ctx.instance._visit, ctx._counter))
+    ctx.effect_count += 1
+    return await interpret(value, ctx, (ctx.state, ctx.instance.steps, ctx.effect_count))
 
 
 async def hook(fn: Callable[..., Any], ctx: Context) -> None:
@@ -58,13 +58,13 @@ async def hook(fn: Callable[..., Any], ctx: Context) -> None:
 
 async def act(sdef: StateDef, ctx: Context) -> Event | None:
     """Run `sdef`'s entry hook and action; return the event that leaves the state, if any."""
-    ctx._emitted = None
-    ctx._counter = 0
+    ctx.emitted = None
+    ctx.effect_count = 0
     if sdef.on_enter is not None:
         await hook(sdef.on_enter, ctx)
     kind = sdef.kind
     if kind == "none":
-        return ctx._emitted
+        return ctx.emitted
     fn = sdef.action
     assert fn is not None
     where = f"The action of state `{sdef.name}`"
@@ -78,7 +78,7 @@ async def act(sdef: StateDef, ctx: Context) -> Event | None:
         value = await _drive_async_generator(fn(ctx), ctx, where)
     if isinstance(value, Effect):
         await _interpret_yielded(ctx, value, where)
-        return ctx._emitted
+        return ctx.emitted
     return outcome_of(value, ctx, where)
 
 

@@ -19,7 +19,7 @@ from fsmnb.engine.durable import resolve_store
 if TYPE_CHECKING:
     import pandas as pd
 
-    from fsmnb.engine.journal import Store
+    from fsmnb.engine.store import Store
 
 __all__ = (
     "effect_stats",

@@ -26,6 +26,7 @@ from fsmnb.effects.combinators import (
 )
 from fsmnb.engine.clock import LoopClock
 from fsmnb.engine.handlers import Path, format_path, interpret, register_handler
+from fsmnb.engine.journal import EffectRetry
 from fsmnb.engine.resources import resources
 from fsmnb.engine.telemetry import TelemetryEvent
 from fsmnb.errors import CircuitOpenError, EffectError
@@ -109,10 +110,10 @@ async def _retry(effect: Retry, ctx: Context, path: Path) -> Any:
             if effect.jitter:
                 wait -= wait * effect.jitter * random.random()
             run = ctx.instance
-            run._record(
-                ("retry", time.time(), ctx.state, (*path, attempt), attempt, str(cause), wait)
+            run.record(
+                EffectRetry(time.time(), ctx.state, (*path, attempt), attempt, str(cause), wait)
             )
-            run._publish(
+            run.publish(
                 TelemetryEvent(
                     "effect_retry",
                     run.id,

@@ -26,9 +26,21 @@ class Context:
         payload: that event's payload.
         instance: the `Run` itself.
         clock: the engine's clock.
+        emitted: the event the action emitted so far (`ctx.emit`, the `emit` effect).
+        effect_count: how many effects the action has run in this visit (the last
+            part of each effect's path).
     """
 
-    __slots__ = ("_counter", "_emitted", "clock", "data", "event", "instance", "payload", "state")
+    __slots__ = (
+        "clock",
+        "data",
+        "effect_count",
+        "emitted",
+        "event",
+        "instance",
+        "payload",
+        "state",
+    )
 
     def __init__(self, run: Run, clock: Clock) -> None:
         self.instance = run
@@ -37,8 +49,8 @@ class Context:
         self.state = run.state
         self.event: str | None = None
         self.payload: Mapping[str, Any] = {}
-        self._emitted: Event | None = None
-        self._counter = 0
+        self.emitted: Event | None = None
+        self.effect_count = 0
 
     @property
     def run_id(self) -> str:
@@ -55,21 +67,21 @@ class Context:
 
         Effects started this way are cancelled when the run leaves the state.
         """
-        self._counter += 1
-        return await interpret(effect, self, (self.state, self.instance._visit, self._counter))
+        self.effect_count += 1
+        return await interpret(effect, self, (self.state, self.instance.steps, self.effect_count))
 
     def emit(self, event: str, **payload: Any) -> None:
         """Leave the state by `event` once the action is done (like the `emit` effect)."""
-        self._emitted = Event(event, payload)
+        self.emitted = Event(event, payload)
 
     def log(self, message: str, level: str = "info") -> None:
         """Write `message` to the run's log and the telemetry bus."""
-        self.instance._log(level, message)
+        self.instance.log(level, message)
 
     @property
     def idempotency_key(self) -> str:
         """A key that is stable for the current step across replays: pass it to the outside world."""
-        return f"{self.instance.id}:{self.state}#{self.instance._visit}:{self._counter}"
+        return f"{self.instance.id}:{self.state}#{self.instance.steps}:{self.effect_count}"
 
     def __repr__(self) -> str:
         return (

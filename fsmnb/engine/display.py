@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from fsmnb.engine.journal import EffectFailed
+
 if TYPE_CHECKING:
     from fsmnb.engine.run import Run
 
@@ -19,7 +21,7 @@ _COLOURS = {"done": "#1a7f37", "failed": "#cf222e", "cancelled": "#6e7781", "wai
 
 def failed_states(run: Run) -> list[str]:
     """The states in which an effect failed, or the run itself failed, in journal order."""
-    states = [e[2] for e in run._journal if e[0] == "effect_failed"]
+    states = [e.state for e in run.journal if isinstance(e, EffectFailed)]
     if run.status == "failed":
         states.append(run.state)
     return list(dict.fromkeys(states))

@@ -24,13 +24,14 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.handlers import Path, format_path
+from fsmnb.engine.journal import EffectFinished, Entry
 from fsmnb.engine.journal_codec import diff_json, encode_data, encode_entry
 from fsmnb.errors import SerializationError
 
 if TYPE_CHECKING:
-    from fsmnb.engine.journal import Store
-    from fsmnb.engine.run import Run
+    from fsmnb.engine.run_api import RunAPI
     from fsmnb.engine.sqlite_store import SqliteStore
+    from fsmnb.engine.store import Store
 
 __all__ = (
     "JournalWriter",
@@ -59,7 +60,7 @@ def current_effect_key() -> str | None:
 
 
 class Replay(dict[Path, Any]):
-    """Journaled results of the current state, by effect path; the run's ``_replay``."""
+    """Journaled results of the current state, by effect path; the run's ``replay``."""
 
     __slots__ = ("writer",)
 
@@ -86,15 +87,16 @@ class JournalWriter:
             current state (dropped when they come).
     """
 
-    __slots__ = ("encoded", "expect", "run", "seq", "store")
+    __slots__ = ("encoded", "expect", "replay", "run", "seq", "store")
 
     def __init__(
         self,
         store: SqliteStore,
-        run: Run,
+        run: RunAPI,
         *,
         seq: int = 0,
         data: dict[str, Any] | None = None,
+        replay: dict[Path, Any] | None = None,
         expect: Counter[tuple[Any, ...]] | None = None,
     ) -> None:
         self.store = store
@@ -102,19 +104,19 @@ class JournalWriter:
         self.seq = seq
         self.encoded: dict[str, str] = encode_data(data) if data else {}
         self.expect = expect or None
+        self.replay = Replay(self, replay)
 
-    def __call__(self, run_id: str, entry: tuple[Any, ...]) -> None:
-        kind = entry[0]
+    def __call__(self, run_id: str, entry: Entry) -> bool | None:
+        kind = entry.kind
         if self.expect is not None:
-            if kind == "transition" or kind == "finished":
+            if kind == "transition" or kind == "run_finished":
                 self.expect = None
             elif self._seen(entry):
-                self.run._journal.pop()  # journaled before the crash: keep one copy
-                return
+                return False  # journaled before the crash: keep one copy
         try:
             row = self._row(kind, entry)
         except SerializationError as error:
-            if kind == "finished":  # the end of a run is always journaled
+            if kind == "run_finished":  # the end of a run is always journaled
                 _log.error("run %s: data not journaled at its end: %s", run_id, error)
                 row = encode_entry(entry)
             else:
@@ -123,17 +125,18 @@ class JournalWriter:
         self.seq = seq + 1
         self.store.buffer(self, (run_id, seq, *row))
         if kind == "transition":
-            replay = self.run._replay
+            replay = self.replay
             if replay:
                 replay.clear()  # results of the state just left are never looked up again
-        elif kind == "finished":
+        elif kind == "run_finished":
             self.store.commit_pending()
+        return None
 
-    def _row(self, kind: str, entry: tuple[Any, ...]) -> Any:
-        if kind == "started":
-            self.encoded = encode_data(entry[3] or {})
+    def _row(self, kind: str, entry: Entry) -> Any:
+        if kind == "run_started":
+            self.encoded = encode_data(entry.data or {})  # type: ignore[union-attr]
             return encode_entry(entry, data=self.encoded)
-        if kind == "transition" or kind == "finished":
+        if kind == "transition" or kind == "run_finished":
             return encode_entry(entry, diff=self._diff())
         return encode_entry(entry)
 
@@ -152,7 +155,7 @@ class JournalWriter:
             return None
         return diff_json(changed, removed)
 
-    def _seen(self, entry: tuple[Any, ...]) -> bool:
+    def _seen(self, entry: Entry) -> bool:
         assert self.expect is not None
         key = replay_key(entry)
         count = self.expect.get(key, 0)
@@ -162,19 +165,19 @@ class JournalWriter:
         return True
 
 
-def replay_key(entry: tuple[Any, ...]) -> tuple[Any, ...]:
+def replay_key(entry: Entry) -> tuple[Any, ...]:
     """What identifies an entry that replayed code journals again (logs, retries)."""
-    return (entry[0], *entry[2:5])
+    return (entry.kind, *entry[1:4])
 
 
-def _located(error: SerializationError, kind: str, entry: tuple[Any, ...], run: Run) -> Exception:
+def _located(error: SerializationError, kind: str, entry: Entry, run: RunAPI) -> Exception:
     trail = "".join(f"[{k!r}]" for k in getattr(error, "trail", ()))
-    if kind == "effect":
+    if isinstance(entry, EffectFinished):
         where = (
-            f"The result{trail} of effect `{entry[4]}` at `{format_path(entry[3])}` "
-            f"(state `{entry[2]}` of run `{run.id}`)"
+            f"The result{trail} of effect `{entry.label}` at `{format_path(entry.path)}` "
+            f"(state `{entry.state}` of run `{run.id}`)"
         )
-    elif kind in ("started", "transition"):
+    elif kind in ("run_started", "transition"):
         where = f"Run data `{trail or '?'}` of run `{run.id}` (workflow `{run.workflow.name}`)"
     else:
         where = f"A `{kind}` entry{trail} of run `{run.id}`"
@@ -218,7 +221,8 @@ def resolve_store(store: Store | str | os.PathLike[str] | None) -> Store | None:
     if store is None:
         return _DEFAULT[0]
     if isinstance(store, str | os.PathLike):
-        return open_store(store)
+        opened: Store = open_store(store)
+        return opened
     return store
 
 
@@ -236,7 +240,7 @@ def get_default_store() -> Store | None:
     return _DEFAULT[0]
 
 
-def writer_of(run: Run) -> JournalWriter | None:
+def writer_of(run: RunAPI) -> JournalWriter | None:
     """The journal writer of a durable run (None for a run kept in memory)."""
-    sink = run._sink
+    sink = run.sink
     return sink if isinstance(sink, JournalWriter) else None

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fsmnb.effects.base import Effect
+from fsmnb.engine.journal import EffectFailed, EffectFinished
 from fsmnb.engine.telemetry import TelemetryEvent, bus
 from fsmnb.errors import EffectError, MissingHandlerError
 
@@ -111,7 +112,7 @@ async def interpret(effect: Effect, ctx: Context, path: Path = ()) -> Any:
     if not effect.is_leaf:
         return await fn(effect, ctx, path) if is_async else fn(effect, ctx, path)
     run = ctx.instance
-    replay = run._replay
+    replay = run.replay
     if replay is not None:
         hit = replay.get(path, _MISSING)
         if hit is not _MISSING:
@@ -120,7 +121,7 @@ async def interpret(effect: Effect, ctx: Context, path: Path = ()) -> Any:
             return hit
         if replay.__class__ is not dict and not effect.is_inline:
             replay.before_effect(path)  # type: ignore[attr-defined]  # durable: commit first
-    observed = bus.active or run._listeners
+    observed = bus.active or run.observed
     if observed:
         _publish(ctx, "effect_started", path, effect)
     t0 = time.perf_counter()
@@ -135,9 +136,8 @@ async def interpret(effect: Effect, ctx: Context, path: Path = ()) -> Any:
     except Exception as exc:
         duration = time.perf_counter() - t0
         error = exc if isinstance(exc, EffectError) else _wrap(exc, effect, path)
-        run._record(
-            (
-                "effect_failed",
+        run.record(
+            EffectFailed(
                 time.time(),
                 ctx.state,
                 path,
@@ -154,7 +154,7 @@ async def interpret(effect: Effect, ctx: Context, path: Path = ()) -> Any:
         raise error from exc
     duration = time.perf_counter() - t0
     if not effect.is_inline:
-        run._record(("effect", time.time(), ctx.state, path, effect.label(), duration, result))
+        run.record(EffectFinished(time.time(), ctx.state, path, effect.label(), duration, result))
     if observed:
         _publish(ctx, "effect_finished", path, effect, duration, {"result": result})
     return result
@@ -176,7 +176,7 @@ def _publish(
     duration: float | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    ctx.instance._publish(
+    ctx.instance.publish(
         TelemetryEvent(
             kind=kind,
             run_id=ctx.instance.id,

@@ -24,14 +24,16 @@ from typing import Any
 
 from fsmnb.engine.codecs import decode, dumps, encode
 from fsmnb.engine.handlers import format_path
+from fsmnb.engine.journal import STORED_KIND, Entry, from_compact
 from fsmnb.errors import SerializationError
 
 __all__ = ("DIFF_KINDS", "Row", "apply_diff", "decode_row", "diff_json", "encode_entry")
 
 Row = tuple[str, float, str | None, str | None, str]
 
-_PATH_KINDS = frozenset(("effect", "effect_failed", "retry"))
-#: kinds that carry a data diff in durable journals
+_PATH_KINDS = frozenset(("effect_finished", "effect_failed", "effect_retry"))
+_STORED_PATH_KINDS = frozenset(("effect", "effect_failed", "retry"))
+#: kinds that carry a data diff in durable journals (stored names)
 DIFF_KINDS = frozenset(("transition", "finished"))
 _quote = json.dumps
 
@@ -73,26 +75,28 @@ def apply_diff(data: dict[str, Any], diff: Mapping[str, Any] | None) -> dict[str
 
 
 def encode_entry(
-    entry: tuple[Any, ...], *, data: Mapping[str, str] | None = None, diff: str | None = None
+    entry: Entry, *, data: Mapping[str, str] | None = None, diff: str | None = None
 ) -> Row:
-    """One journal entry as a row.
+    """One journal entry as a row (its kind in the stored vocabulary, see `fsmnb.engine.journal`).
 
     Args:
-        entry: the entry tuple, as the run journals it.
-        data: for ``started``: the start data, pre-encoded by `encode_data`.
-        diff: for ``transition``/``finished``: the data diff's JSON text (None: no change).
+        entry: the typed entry, as the run journals it.
+        data: for ``run_started``: the start data, pre-encoded by `encode_data`.
+        diff: for ``transition``/``run_finished``: the data diff's JSON text (None: no change).
 
     Raises:
         SerializationError: a value in the entry has no codec.
     """
-    kind, t, *fields = entry
+    kind = entry.kind
+    t = entry.time
+    fields: tuple[Any, ...] = entry[1:]
     state: str | None = None
     path: str | None = None
     if kind in _PATH_KINDS:
         state, raw_path = fields[0], fields[1]
         path = format_path(raw_path)
         body = _json([state, list(raw_path), *[encode(f) for f in fields[2:]]])
-    elif kind == "started":
+    elif kind == "run_started":
         state = fields[2]
         pairs = ",".join(f"{_quote(k)}:{v}" for k, v in (data or {}).items())
         body = f"[{_quote(fields[0])},{{{pairs}}},{_quote(state)}]"
@@ -103,28 +107,30 @@ def encode_entry(
             f"[{_str(fields[0])},{_str(fields[1])},{_str(fields[2])},{payload},"
             f"{_str(fields[4])},{diff or 'null'}]"
         )
-    elif kind == "finished":
+    elif kind == "run_finished":
         state = fields[1]
-        text = dumps(fields)
+        text = dumps(list(fields[:3]))
         body = f"{text[:-1]},{diff or 'null'}]"
     else:
         state = fields[0] if fields and isinstance(fields[0], str) else None
-        body = dumps(fields)
-    return kind, t, state, path, body
+        body = dumps(list(fields))
+    return STORED_KIND[kind], t, state, path, body
 
 
-def decode_row(kind: str, t: float, body: str) -> tuple[Any, ...]:
-    """The entry tuple a row holds (durable extras such as data diffs come last)."""
+def decode_row(kind: str, t: float, body: str) -> Entry:
+    """The typed entry a row holds (durable extras such as data diffs fill their fields)."""
     fields = json.loads(body)
-    if kind in _PATH_KINDS:
-        return (kind, t, fields[0], tuple(fields[1]), *[decode(f) for f in fields[2:]])
-    if kind == "started":
-        return (kind, t, fields[0], decode(fields[1]) or None, fields[2])
-    if kind == "transition":
+    if kind in _STORED_PATH_KINDS:
+        row = (kind, t, fields[0], tuple(fields[1]), *[decode(f) for f in fields[2:]])
+    elif kind == "started":
+        row = (kind, t, fields[0], decode(fields[1]) or None, fields[2])
+    elif kind == "transition":
         payload = decode(fields[3])
         extra = (decode(fields[5]),) if len(fields) > 5 else ()
-        return (kind, t, fields[0], fields[1], fields[2], payload, fields[4], *extra)
-    if kind == "finished":
+        row = (kind, t, fields[0], fields[1], fields[2], payload, fields[4], *extra)
+    elif kind == "finished":
         extra = (decode(fields[3]),) if len(fields) > 3 else ()
-        return (kind, t, fields[0], fields[1], fields[2], *extra)
-    return (kind, t, *[decode(f) for f in fields])
+        row = (kind, t, fields[0], fields[1], fields[2], *extra)
+    else:
+        row = (kind, t, *[decode(f) for f in fields])
+    return from_compact(row)

@@ -22,7 +22,6 @@ from fsmnb.effects.leaves import (
     UpdateData,
 )
 from fsmnb.effects.registry import resolve_callable
-from fsmnb.engine.durable import writer_of
 from fsmnb.engine.handlers import Path, register_handler
 from fsmnb.errors import EffectError, MissingExtraError, RunError
 from fsmnb.workflow.events import Event
@@ -89,7 +88,7 @@ async def _delay(effect: Delay, ctx: Context, path: Path) -> None:
 
 @register_handler(Log)
 def _log(effect: Log, ctx: Context, path: Path) -> None:
-    ctx.instance._log(effect.level, effect.message)
+    ctx.instance.log(effect.level, effect.message)
 
 
 @register_handler(PutData)
@@ -119,7 +118,7 @@ def _update(effect: UpdateData, ctx: Context, path: Path) -> Any:
 
 @register_handler(Emit)
 def _emit(effect: Emit, ctx: Context, path: Path) -> None:
-    ctx._emitted = Event(effect.event, effect.payload)
+    ctx.emitted = Event(effect.event, effect.payload)
 
 
 def _workflow(ref: Any) -> Workflow:
@@ -129,23 +128,9 @@ def _workflow(ref: Any) -> Workflow:
     return ref if isinstance(ref, Workflow) else get_workflow(ref)
 
 
-def _store_of(ctx: Context) -> Any:
-    """The parent's store, so children of a durable run are durable in the same place."""
-    writer = writer_of(ctx.instance)
-    return writer.store if writer is not None else None
-
-
 def _start_child(effect: InvokeFsm | SpawnFsm, ctx: Context) -> Run:
     """Start a sub-workflow as a child of this run: same tenant, same store."""
-    from fsmnb.engine.start import start_run
-
-    return start_run(
-        _workflow(effect.workflow),
-        dict(effect.data),
-        parent=ctx.instance.id,
-        tenant=ctx.instance.tenant,
-        store=_store_of(ctx),
-    )
+    return ctx.instance.start_child(_workflow(effect.workflow), effect.data)
 
 
 @register_handler(InvokeFsm)

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.live import _SOURCES
 from fsmnb.engine.run import Run
+from fsmnb.engine.run_make import create_run, settle
 from fsmnb.errors import FsmnbError, RunNotFound
 from fsmnb.workflow.catalog import get_workflow
 from fsmnb.workflow.events import Result
 from fsmnb.workflow.workflow import Workflow
 
 if TYPE_CHECKING:
-    from fsmnb.engine.journal import Store
+    from fsmnb.engine.store import Store
 
 __all__ = ("Manager",)
 
@@ -112,15 +113,9 @@ class Manager:
         wf.validate_input(values)
         if run_id is not None and run_id in self._runs:
             raise FsmnbError(f"An instance with id `{run_id}` already exists; choose another id.")
-        run = Run(wf, values, run_id=run_id, tenant=tenant, store=self.store)
+        run = create_run(wf, values, run_id=run_id, tenant=tenant, store=self.store)
         self._runs[run.id] = run
-        first = wf.states[run.state]
-        if not first.is_passive:
-            run._schedule()
-        elif first.final:
-            run._finish("done")
-        else:
-            run._idle()
+        settle(run)
         return run.id
 
     def get(self, run_id: str, *, tenant: str = "default") -> Run:

@@ -18,19 +18,31 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.codecs import find_class
-from fsmnb.engine.context import Context
 from fsmnb.engine.durable import replay_key, resolve_store, writer_of
 from fsmnb.engine.handlers import Path, format_path
+from fsmnb.engine.journal import (
+    EffectFailed,
+    EffectFinished,
+    EffectRetry,
+    Entry,
+    LogEntry,
+    RunFinished,
+    RunStarted,
+    RunStatus,
+    Transition,
+)
 from fsmnb.engine.journal_codec import apply_diff
 from fsmnb.engine.live import _LIVE, live_run
-from fsmnb.engine.run import _DONE, _IDLE, Run
-from fsmnb.errors import CancelledRun, DefinitionError, EffectError, RunError, RunNotFound
+from fsmnb.engine.run import Run
+from fsmnb.engine.run_make import restore_run, settle
+from fsmnb.engine.store import DurableStore
+from fsmnb.errors import DefinitionError, EffectError, RunError, RunNotFound
 from fsmnb.workflow.catalog import get_workflow
 
 if TYPE_CHECKING:
     from fsmnb.engine.clock import Clock
-    from fsmnb.engine.journal import Store
     from fsmnb.engine.manager import Manager
+    from fsmnb.engine.store import Store
     from fsmnb.workflow.workflow import Workflow
 
 __all__ = ("Rebuilt", "rebuild", "recover", "restore", "resume")
@@ -54,40 +66,41 @@ class Rebuilt:
     expect: Counter[tuple[Any, ...]] = field(default_factory=Counter)
 
 
-def rebuild(journal: list[tuple[Any, ...]]) -> Rebuilt:
+def rebuild(journal: list[Entry]) -> Rebuilt:
     """Fold a durable journal (as `SqliteStore.load` returns it) into a `Rebuilt`.
 
     Raises:
-        RunError: the journal does not begin with a `started` entry.
+        RunError: the journal does not begin with a `run_started` entry.
     """
-    if not journal or journal[0][0] != "started":
-        raise RunError("A journal must begin with a `started` entry; this one is corrupt or empty.")
-    first = journal[0]
-    out = Rebuilt(workflow=first[2], state=first[4], data=dict(first[3] or {}))
+    first = journal[0] if journal else None
+    if not isinstance(first, RunStarted):
+        raise RunError(
+            "A journal must begin with a `run_started` entry; this one is corrupt or empty."
+        )
+    out = Rebuilt(workflow=first.workflow, state=first.state, data=dict(first.data or {}))
     for entry in journal[1:]:
-        kind = entry[0]
-        if kind == "transition":
+        if isinstance(entry, Transition):
             out.steps += 1
-            out.state, out.event, out.payload = entry[4], entry[3], entry[5] or {}
-            apply_diff(out.data, entry[7] if len(entry) > 7 else None)
+            out.state, out.event, out.payload = entry.target, entry.event, entry.payload or {}
+            apply_diff(out.data, entry.diff)
             out.replay = {}
             out.expect = Counter()
-        elif kind == "effect":
-            out.replay[entry[3]] = entry[6]
-        elif kind == "effect_failed":
-            out.replay[entry[3]] = _failure(entry)
-        elif kind in ("log", "retry"):
+        elif isinstance(entry, EffectFinished):
+            out.replay[entry.path] = entry.result
+        elif isinstance(entry, EffectFailed):
+            out.replay[entry.path] = _failure(entry)
+        elif isinstance(entry, LogEntry | EffectRetry):
             out.expect[replay_key(entry)] += 1
-        elif kind == "finished":
-            out.status, out.error = entry[2], entry[4]
-            apply_diff(out.data, entry[5] if len(entry) > 5 else None)
+        elif isinstance(entry, RunFinished):
+            out.status, out.error = entry.status, entry.error
+            apply_diff(out.data, entry.diff)
     return out
 
 
-def _failure(entry: tuple[Any, ...]) -> EffectError:
+def _failure(entry: EffectFailed) -> EffectError:
     """The error a journaled effect failure is replayed as (its original class when loaded)."""
-    _, _, _, path, label, _, text, *rest = entry
-    cls = find_class(rest[0]) if rest else None
+    path, label, text = entry.path, entry.label, entry.error
+    cls = find_class(entry.error_type) if entry.error_type else None
     if cls is not None and issubclass(cls, EffectError):
         return cls(text, path=format_path(path))
     cause: Exception
@@ -103,8 +116,8 @@ def _failure(entry: tuple[Any, ...]) -> EffectError:
 
 
 def restore(
-    store: Store,
-    journal: list[tuple[Any, ...]],
+    store: DurableStore,
+    journal: list[Entry],
     workflow: Workflow,
     *,
     run_id: str,
@@ -118,46 +131,16 @@ def restore(
     ``interrupted`` until `continue_run` schedules it.
     """
     found = rebuild(journal)
-    if found.state not in workflow.states:
-        raise DefinitionError(
-            f"Run `{run_id}` is in state `{found.state}`, which workflow `{workflow.name}` no "
-            f"longer defines. Restore the state, or resume with a workflow that has it."
-        )
-    run = Run(workflow, found.data, run_id=run_id, tenant=tenant, parent=parent)
-    run._journal[:] = journal
-    run.state = found.state
-    run._visit = found.steps
-    if clock is not None:
-        run._ctx = Context(run, clock)
-    ctx = run._context()
-    ctx.state, ctx.event, ctx.payload = found.state, found.event, found.payload
-    store.reattach(  # type: ignore[attr-defined]
-        run, seq=len(journal), data=found.data, replay=found.replay, expect=found.expect
+    return restore_run(
+        store, journal, found, workflow, run_id=run_id, tenant=tenant, parent=parent, clock=clock
     )
-    if found.status is not None:
-        run._phase = _DONE
-        run.status = found.status
-        if found.status == "failed":
-            run._error = RunError(found.error or "failed")
-        elif found.status == "cancelled":
-            run._error = CancelledRun(found.error or f"Run `{run_id}` was cancelled.")
-        return run
-    sdef = workflow.states[found.state]
-    if not sdef.is_passive:
-        run._phase = _IDLE
-        run.status = "interrupted"
-    elif sdef.final:
-        run._finish("done")
-    else:
-        run._idle()
-    return run
 
 
 def continue_run(run: Run) -> Run:
     """Schedule an ``interrupted`` run on the running loop (it re-enters its state)."""
-    if run.status == "interrupted":
+    if run.status == RunStatus.INTERRUPTED:
         _LIVE[run.id] = run
-        run._schedule()
+        settle(run)
     return run
 
 
@@ -188,9 +171,10 @@ def resume(
     durable = resolve_store(store)
     live = live_run(run_id)
     writer = writer_of(live) if live is not None else None
-    if live is not None and writer is not None and writer.store is durable:
+    held: object = writer.store if writer is not None else None
+    if live is not None and held is not None and held is durable:
         return continue_run(live)  # it is running here already, on this store
-    if durable is None or not hasattr(durable, "reattach"):
+    if not isinstance(durable, DurableStore):
         raise RunError(
             f'Cannot resume `{run_id}` without a durable store: pass `store="runs.db"` (or a '
             f"`SqliteStore`), or set one with `fsmnb.engine.set_default_store(...)`."
@@ -198,8 +182,10 @@ def resume(
     journal = durable.load(run_id)
     if not journal:
         raise RunNotFound(f"The store `{getattr(durable, 'path', durable)}` has no run `{run_id}`.")
-    info = durable.info(run_id) or {}  # type: ignore[attr-defined]
-    wf = workflow if workflow is not None else get_workflow(journal[0][2])
+    info = durable.info(run_id) or {}
+    first = journal[0]
+    name = first.workflow if isinstance(first, RunStarted) else info.get("workflow", "")
+    wf = workflow if workflow is not None else get_workflow(name)
     run = restore(
         durable, journal, wf, run_id=run_id, tenant=info.get("tenant", "default"),
         parent=info.get("parent"), clock=clock,
@@ -211,11 +197,11 @@ def resume(
 def load_instances(manager: Manager) -> int:
     """Put every run of `manager.store` into `manager` (as records; nothing runs); return how many."""
     store = manager.store
-    if store is None or not hasattr(store, "runs"):
+    if not isinstance(store, DurableStore):
         return 0
     rows = [r for r in store.runs() if r["run_id"] not in manager._runs]
     ids = [r["run_id"] for r in rows]
-    journals = store.journals(ids) if rows else {}  # type: ignore[attr-defined]
+    journals = store.journals(ids) if rows else {}
     for row in rows:
         run_id = row["run_id"]
         live = live_run(run_id)
@@ -235,7 +221,7 @@ def load_instances(manager: Manager) -> int:
 
 def recover(manager: Manager) -> list[str]:
     """Schedule every ``interrupted`` instance of `manager`; return their ids."""
-    ids = [r.id for r in manager._runs.values() if r.status == "interrupted"]
+    ids = [r.id for r in manager._runs.values() if r.status == RunStatus.INTERRUPTED]
     for run_id in ids:
         continue_run(manager._runs[run_id])
     return ids

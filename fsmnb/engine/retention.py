@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from fsmnb.engine.durable import resolve_store
 
 if TYPE_CHECKING:
-    from fsmnb.engine.journal import Store
+    from fsmnb.engine.store import Store
 
 __all__ = ("prune",)
 

@@ -22,6 +22,7 @@ from fsmnb.engine.acting import act, hook, outcome_of
 from fsmnb.engine.clock import LoopClock
 from fsmnb.engine.context import Context
 from fsmnb.engine.handlers import interpret
+from fsmnb.engine.journal import EventRejected, LogEntry, RunFinished, RunStatus, Transition
 from fsmnb.engine.live import new_run_id
 from fsmnb.engine.telemetry import TelemetryEvent, bus
 from fsmnb.errors import CancelledRun, FsmnbError, RunError, TransitionError
@@ -30,7 +31,8 @@ from fsmnb.workflow.events import Event, Result
 if TYPE_CHECKING:
     import pandas as pd
 
-    from fsmnb.engine.journal import Store
+    from fsmnb.engine.journal import Entry
+    from fsmnb.engine.store import JournalSink, ReplayTable, Store
     from fsmnb.engine.timetravel import DataDiff, Snapshot
     from fsmnb.workflow.workflow import Workflow
 
@@ -40,6 +42,8 @@ _IDLE, _SCHEDULED, _ACTING, _MOVING, _DONE = range(5)
 _now = time.time
 _EMPTY: Mapping[str, Any] = {}
 _DEFAULT_CLOCK = LoopClock()
+_new_entry = tuple.__new__  # builds a typed entry without its Python-level __new__ (hot path)
+_RUNNING, _WAITING = RunStatus.RUNNING, RunStatus.WAITING
 
 Listener = Callable[[TelemetryEvent], None]
 
@@ -52,10 +56,17 @@ class Run:
         workflow: the `Workflow` it runs.
         state: the current state.
         data: the run's data.
-        status: ``running``, ``waiting`` (for an external event), ``done``,
-            ``failed`` or ``cancelled``.
+        status: a `RunStatus`: ``running``, ``waiting`` (for an external event),
+            ``interrupted`` (restored, not yet scheduled), ``done``, ``failed`` or
+            ``cancelled``.
         tenant: the tenant that owns it.
         parent: the id of the run that started it, if any.
+        replay: journaled results of the current state (durable runs; internal,
+            see `fsmnb.engine.run_api.RunAPI`).
+
+    Besides its public surface a run implements `RunAPI`, the narrow interface
+    effect handlers and the outer layers use (`record`, `publish`, `log`,
+    `start_child`, `observed`, `store`).
     """
 
     __slots__ = (
@@ -67,7 +78,6 @@ class Run:
         "_pending",
         "_phase",
         "_preempt",
-        "_replay",
         "_sink",
         "_task",
         "_visit",
@@ -75,6 +85,7 @@ class Run:
         "data",
         "id",
         "parent",
+        "replay",
         "state",
         "status",
         "tenant",
@@ -89,30 +100,28 @@ class Run:
         run_id: str | None = None,
         tenant: str = "default",
         parent: str | None = None,
-        store: Store | None = None,
+        state: str | None = None,
     ) -> None:
+        """A bare record with an empty journal; make runs with `fsmnb.engine.run_make`."""
         self.id = run_id or new_run_id()
         self.workflow = workflow
-        self.state = workflow.initial or ""
+        self.state = state or workflow.initial or ""
         self.data = data
-        self.status = "running"
+        self.status = _RUNNING
         self.tenant = tenant
         self.parent = parent
         self._ctx: Context | None = None
         self._waiters: list[asyncio.Future[None]] | None = None
         self._error: BaseException | None = None
-        self._journal: list[tuple[Any, ...]] = []
+        self._journal: list[Entry] = []
         self._listeners: tuple[Listener, ...] = ()
         self._pending: deque[tuple[str, Mapping[str, Any], str]] | None = None
         self._phase = _IDLE
         self._preempt: tuple[str, Mapping[str, Any], str, str] | None = None
-        self._replay: dict[Any, Any] | None = None
-        self._sink: Callable[[str, tuple[Any, ...]], None] | None = None
+        self.replay: ReplayTable | None = None
+        self._sink: JournalSink | None = None
         self._task: asyncio.Task[None] | None = None
         self._visit = 0
-        if store is not None:
-            store.attach(self)
-        self._record(("started", _now(), workflow.name, dict(data) if data else None, self.state))
 
     # -- public surface ------------------------------------------------------------------------
 
@@ -145,8 +154,8 @@ class Run:
         )
 
     @property
-    def journal(self) -> list[tuple[Any, ...]]:
-        """A copy of the run's journal: one tuple per event, see `fsmnb.engine.journal`."""
+    def journal(self) -> list[Entry]:
+        """A copy of the run's journal: one typed entry per event, see `fsmnb.engine.journal`."""
         return list(self._journal)
 
     @property
@@ -253,7 +262,7 @@ class Run:
                 self._task.cancel()  # not begun yet: nothing of it has run
                 self._task = None
             if entering.final:
-                self._finish("done")
+                self._finish(RunStatus.DONE)
             else:
                 self._idle()
         elif phase == _IDLE:
@@ -267,7 +276,9 @@ class Run:
         if self._task is not None and not self._task.done():
             self._task.cancel(f"fsmnb: {reason}")
         else:
-            self._finish("cancelled", CancelledRun(f"Run `{self.id}` was cancelled: {reason}."))
+            self._finish(
+                RunStatus.CANCELLED, CancelledRun(f"Run `{self.id}` was cancelled: {reason}.")
+            )
 
     async def wait(self, *, until_idle: bool = False) -> Result:
         """Wait for the run to end and return its `Result`.
@@ -335,7 +346,9 @@ class Run:
     def _apply(self, event: str, payload: Mapping[str, Any], target: str, origin: str) -> None:
         source = self.state
         self._visit += 1
-        entry = ("transition", _now(), source, event, target, payload or None, origin)
+        entry = _new_entry(
+            Transition, (_now(), source, event, target, payload or None, origin, None)
+        )
         self._journal.append(entry)
         if self._sink is not None:
             self._sink(self.id, entry)
@@ -344,7 +357,7 @@ class Run:
         if ctx is not None:
             ctx.state, ctx.event, ctx.payload = target, event, payload
         if bus.active or self._listeners:
-            self._publish(
+            self.publish(
                 TelemetryEvent(
                     "transition",
                     self.id,
@@ -367,8 +380,8 @@ class Run:
             ctx = self._ctx = Context(self, _DEFAULT_CLOCK)
             # Created lazily (idle instances have none): recover the event that led here.
             for entry in reversed(self._journal):
-                if entry[0] == "transition":
-                    ctx.event, ctx.payload = entry[3], entry[5] or _EMPTY
+                if entry.kind == "transition":
+                    ctx.event, ctx.payload = entry.event, entry.payload or _EMPTY
                     break
         return ctx
 
@@ -376,23 +389,23 @@ class Run:
         if first is not None:
             self._pending = deque([first, *(self._pending or ())])
         self._phase = _SCHEDULED
-        self.status = "running"
+        self.status = _RUNNING
         self._task = asyncio.get_running_loop().create_task(self._drive(), name=f"fsmnb:{self.id}")
 
     async def _drive_here(self) -> None:
         """Drive the run in the caller's task (what `Workflow.run` does: no extra task)."""
         self._task = asyncio.current_task()
         self._phase = _SCHEDULED
-        self.status = "running"
+        self.status = _RUNNING
         await self._drive()
 
     def _idle(self) -> None:
         self._phase = _IDLE
         self._task = None
-        self.status = "waiting"
+        self.status = _WAITING
         self._wake()
         if bus.active or self._listeners:  # widgets redraw their event buttons on this
-            self._publish(TelemetryEvent("run_waiting", self.id, self.state))
+            self.publish(TelemetryEvent("run_waiting", self.id, self.state))
 
     async def _drive(self) -> None:
         states = self.workflow.states
@@ -406,8 +419,8 @@ class Run:
                     try:
                         target = self._resolve(event, payload)
                     except TransitionError as refused:
-                        self._record(("event_rejected", _now(), self.state, event, str(refused)))
-                        self._log("warning", str(refused))
+                        self.record(EventRejected(_now(), self.state, event, str(refused)))
+                        self.log("warning", str(refused))
                         continue
                     await self._move(event, payload, target, origin)
                     continue
@@ -420,8 +433,8 @@ class Run:
                         outcome: str | Event | None
                         if sdef.kind == "sync" and sdef.on_enter is None:
                             # Fast path: a plain function returning an event name runs inline.
-                            ctx._emitted = None
-                            ctx._counter = 0
+                            ctx.emitted = None
+                            ctx.effect_count = 0
                             value = sdef.action(ctx)  # type: ignore[misc]
                             if value.__class__ is str:
                                 outcome = value
@@ -444,7 +457,7 @@ class Run:
                     if (self._visit & 1023) == 1023:
                         await asyncio.sleep(0)  # a long synchronous run still lets the loop breathe
                 if sdef.final:
-                    self._finish("done")
+                    self._finish(RunStatus.DONE)
                     return
                 if name is None:
                     if self._pending:
@@ -458,18 +471,19 @@ class Run:
                     await self._move(name, payload, target, "action")
         except asyncio.CancelledError as cancelled:
             self._finish(
-                "cancelled", CancelledRun(f"Run `{self.id}` was cancelled in state `{self.state}`.")
+                RunStatus.CANCELLED,
+                CancelledRun(f"Run `{self.id}` was cancelled in state `{self.state}`."),
             )
             if not _is_ours(cancelled):
                 raise
         except Exception as exc:
-            self._finish("failed", exc)
+            self._finish(RunStatus.FAILED, exc)
 
     async def _outcome_of(self, value: Any, sdef: Any, ctx: Context) -> Event | None:
         if isinstance(value, Effect):
-            ctx._counter += 1
-            await interpret(value, ctx, (self.state, self._visit, ctx._counter))
-            return ctx._emitted
+            ctx.effect_count += 1
+            await interpret(value, ctx, (self.state, self._visit, ctx.effect_count))
+            return ctx.emitted
         return outcome_of(value, ctx, f"The action of state `{sdef.name}`")
 
     async def _preempted(self) -> bool:
@@ -490,14 +504,14 @@ class Run:
             raise exc
         return "error", {"error": str(exc), "type": type(exc).__name__}
 
-    def _finish(self, status: str, error: BaseException | None = None) -> None:
+    def _finish(self, status: RunStatus, error: BaseException | None = None) -> None:
         if self._phase == _DONE:
             return
         self._phase = _DONE
         self.status = status
         self._task = None
         self._ctx = None  # break the run <-> context cycle so refcounting frees finished runs
-        if error is not None and status == "failed" and not isinstance(error, FsmnbError):
+        if error is not None and status == RunStatus.FAILED and not isinstance(error, FsmnbError):
             wrapped = RunError(
                 f"State `{self.state}` of workflow `{self.workflow.name}` raised "
                 f"{type(error).__name__}: {error}"
@@ -505,10 +519,12 @@ class Run:
             wrapped.__cause__ = error
             error = wrapped
         self._error = error
-        self._record(("finished", time.time(), status, self.state, str(error) if error else None))
+        self.record(
+            RunFinished(time.time(), status.value, self.state, str(error) if error else None)
+        )
         self._wake()
         if bus.active or self._listeners:
-            self._publish(
+            self.publish(
                 TelemetryEvent(
                     "run_finished",
                     self.id,
@@ -525,20 +541,39 @@ class Run:
                 waiter.set_result(None)
 
     def _outcome(self) -> Result:
-        if self.status == "failed" and self._error is not None:
+        if self.status == RunStatus.FAILED and self._error is not None:
             raise self._error
-        if self.status == "cancelled":
+        if self.status == RunStatus.CANCELLED:
             raise self._error or CancelledRun(f"Run `{self.id}` was cancelled.")
         return self.result
 
-    # -- journal and telemetry -----------------------------------------------------------------
+    # -- the narrow internal API (fsmnb.engine.run_api.RunAPI) ---------------------------------
 
-    def _record(self, entry: tuple[Any, ...]) -> None:
+    @property
+    def observed(self) -> bool:
+        """Whether anyone listens (the bus or this run's subscribers): publish only then."""
+        return bus.active or bool(self._listeners)
+
+    @property
+    def sink(self) -> JournalSink | None:
+        """Where the run's entries go besides its own journal (its store's sink)."""
+        return self._sink
+
+    @property
+    def store(self) -> Store | None:
+        """The store the run journals to (None: kept in memory only)."""
+        store: Store | None = getattr(self._sink, "store", None)
+        return store
+
+    def record(self, entry: Entry) -> None:
+        """Journal `entry`: the run's own journal and its store's sink."""
+        sink = self._sink
+        if sink is not None and sink(self.id, entry) is False:
+            return  # journaled before a crash and replayed: the store keeps one copy
         self._journal.append(entry)
-        if self._sink is not None:
-            self._sink(self.id, entry)
 
-    def _publish(self, event: TelemetryEvent) -> None:
+    def publish(self, event: TelemetryEvent) -> None:
+        """Deliver `event` to the telemetry bus and to this run's subscribers."""
         if bus.active:
             bus.publish(event)
         for listener in self._listeners:
@@ -549,15 +584,27 @@ class Run:
 
                 logging.getLogger("fsmnb").exception("run listener %r failed", listener)
 
-    def _log(self, level: str, message: str) -> None:
+    def start_child(
+        self, workflow: Workflow, data: Mapping[str, Any], *, run_id: str | None = None
+    ) -> Run:
+        """Start `workflow` as a child of this run: same tenant, same store, `parent` set."""
+        from fsmnb.engine.start import start_run
+
+        store = self.store
+        return start_run(
+            workflow, dict(data), run_id=run_id, parent=self.id, tenant=self.tenant, store=store
+        )
+
+    def log(self, level: str, message: str) -> None:
+        """Write a log line: the `fsmnb` logger, the journal and the telemetry bus."""
         import logging
 
         logging.getLogger("fsmnb").log(
             logging.getLevelName(level.upper()), "[%s] %s", self.id, message
         )
-        self._record(("log", time.time(), self.state, level, message))
+        self.record(LogEntry(time.time(), self.state, level, message))
         if bus.active or self._listeners:
-            self._publish(
+            self.publish(
                 TelemetryEvent("log", self.id, self.state, name=level, data={"message": message})
             )
 

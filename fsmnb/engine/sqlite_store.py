@@ -25,7 +25,7 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from fsmnb.engine.durable import JournalWriter, Replay
+from fsmnb.engine.durable import JournalWriter
 from fsmnb.engine.journal_codec import decode_row
 from fsmnb.engine.store_schema import migrate
 from fsmnb.errors import FsmnbError
@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from collections import Counter
 
     from fsmnb.engine.handlers import Path
-    from fsmnb.engine.run import Run
+    from fsmnb.engine.journal import Entry
+    from fsmnb.engine.run_api import RunAPI
 
 __all__ = ("SqliteStore",)
 
@@ -113,8 +114,8 @@ class SqliteStore:
     # -- the Store protocol --------------------------------------------------------------------
 
     def attach(
-        self, run: Run, *, forked_from: str | None = None, fork_step: int | None = None
-    ) -> None:
+        self, run: RunAPI, *, forked_from: str | None = None, fork_step: int | None = None
+    ) -> JournalWriter:
         """Make `run` durable: journal it here from its first entry.
 
         Raises:
@@ -131,25 +132,21 @@ class SqliteStore:
              forked_from, fork_step)
         )  # fmt: skip
         self._new_ids.add(run.id)
-        writer = JournalWriter(self, run)
-        run._sink = writer
-        run._replay = Replay(writer)
+        return JournalWriter(self, run)
 
     def reattach(
         self,
-        run: Run,
+        run: RunAPI,
         *,
         seq: int,
         data: dict[str, Any],
         replay: dict[Path, Any],
         expect: Counter[tuple[Any, ...]],
-    ) -> None:
+    ) -> JournalWriter:
         """Continue journaling a run rebuilt from its journal (see `fsmnb.engine.resume`)."""
-        writer = JournalWriter(self, run, seq=seq, data=data, expect=expect)
-        run._sink = writer
-        run._replay = Replay(writer, replay)
+        return JournalWriter(self, run, seq=seq, data=data, replay=replay, expect=expect)
 
-    def load(self, run_id: str) -> list[tuple[Any, ...]]:
+    def load(self, run_id: str) -> list[Entry]:
         """The journal of `run_id`, decoded (empty when unknown)."""
         self.flush()
         rows = self.db.execute(
@@ -195,12 +192,12 @@ class SqliteStore:
         rows = self.db.execute(sql + " ORDER BY r.created, r.run_id", params).fetchall()
         return [dict(zip(RUN_COLUMNS, row, strict=True)) for row in rows]
 
-    def journals(self, run_ids: list[str] | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    def journals(self, run_ids: list[str] | None = None) -> dict[str, list[Entry]]:
         """Several journals in one query: every run's, or those of `run_ids`."""
         self.flush()
         rows = self.db.execute("SELECT run_id, kind, time, body FROM entries ORDER BY run_id, seq")
         wanted = None if run_ids is None else set(run_ids)
-        out: dict[str, list[tuple[Any, ...]]] = {}
+        out: dict[str, list[Entry]] = {}
         for run_id, kind, t, body in rows:
             if wanted is None or run_id in wanted:
                 out.setdefault(run_id, []).append(decode_row(kind, t, body))
@@ -224,7 +221,7 @@ class SqliteStore:
         rows.append(row)
         if row[2] == "finished":
             run = writer.run
-            self._ended.append((run.state, run.status, run._visit, row[3], run.id))
+            self._ended.append((run.state, str(run.status), run.steps, row[3], run.id))
         if len(rows) >= self.batch_size:
             self.flush()
         elif self._timer is None:

@@ -6,15 +6,15 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.clock import Clock
-from fsmnb.engine.context import Context
 from fsmnb.engine.durable import resolve_store
 from fsmnb.engine.live import _LIVE
 from fsmnb.engine.run import Run
+from fsmnb.engine.run_make import create_run, settle
 from fsmnb.engine.telemetry import TelemetryEvent, bus
 from fsmnb.errors import RunError
 
 if TYPE_CHECKING:
-    from fsmnb.engine.journal import Store
+    from fsmnb.engine.store import Store
     from fsmnb.workflow.workflow import Workflow
 
 __all__ = ("start_run",)
@@ -35,7 +35,8 @@ def start_run(
 
     `store` is a `Store`, or the path of a SQLite file (durable runs); None
     means the engine-wide default (`fsmnb.engine.set_default_store`).
-    With `schedule=False` the caller drives it with `await run._drive_here()`.
+    With `schedule=False` the caller drives it with `await drive_inline(run)`
+    (`fsmnb.engine.run_make`).
     """
     workflow.check()
     workflow.validate_input(data)
@@ -46,14 +47,16 @@ def start_run(
             f"`{workflow.name}.start()` needs a running event loop (a notebook cell or an async "
             f"function). In a script use `{workflow.name}.run_sync(...)`."
         ) from None
-    if store is None or not hasattr(store, "attach"):
-        store = resolve_store(store)
-    run = Run(workflow, data, run_id=run_id, tenant=tenant, parent=parent, store=store)  # type: ignore[arg-type]
-    if clock is not None:
-        run._ctx = Context(run, clock)
+    run = create_run(
+        workflow,
+        data,
+        run_id=run_id,
+        tenant=tenant,
+        parent=parent,
+        store=resolve_store(store),
+        clock=clock,
+    )
     _LIVE[run.id] = run
     if bus.active:
         bus.publish(TelemetryEvent("run_started", run.id, run.state, name=workflow.name))
-    if schedule:
-        run._schedule()
-    return run
+    return settle(run, schedule=schedule)

@@ -10,14 +10,15 @@ its first and its current step only (`Snapshot.data` is None for the others).
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.durable import writer_of
+from fsmnb.engine.journal import RunFinished, RunStarted, Transition
 from fsmnb.engine.journal_codec import apply_diff
 from fsmnb.engine.live import _LIVE
 from fsmnb.engine.run import Run
+from fsmnb.engine.run_make import fork_from
 from fsmnb.errors import RunError
 
 if TYPE_CHECKING:
@@ -61,21 +62,23 @@ class Snapshot:
 def snapshots(run: Run) -> list[Snapshot]:
     """Every step of `run`, from its journal (its store's, for a durable run)."""
     writer = writer_of(run)
-    journal = writer.store.load(run.id) if writer is not None else run._journal
+    journal = writer.store.load(run.id) if writer is not None else run.journal
     first = journal[0]
-    data: dict[str, Any] | None = dict(first[3] or {})
-    out = [Snapshot(0, first[4], copy.deepcopy(data), first[1])]
+    assert isinstance(first, RunStarted)
+    data: dict[str, Any] | None = dict(first.data or {})
+    out = [Snapshot(0, first.state, copy.deepcopy(data), first.time)]
+    durable = writer is not None
     for entry in journal[1:]:
-        if entry[0] == "transition":
-            if data is not None and len(entry) > 7:
-                apply_diff(data, entry[7])
+        if isinstance(entry, Transition):
+            if data is not None and durable:
+                apply_diff(data, entry.diff)
             else:
                 data = None
-            snap = Snapshot(len(out), entry[4], copy.deepcopy(data), entry[1], entry[3],
-                            dict(entry[5] or {}))  # fmt: skip
+            snap = Snapshot(len(out), entry.target, copy.deepcopy(data), entry.time, entry.event,
+                            dict(entry.payload or {}))  # fmt: skip
             out.append(snap)
-        elif entry[0] == "finished" and data is not None and len(entry) > 5:
-            apply_diff(data, entry[5])
+        elif isinstance(entry, RunFinished) and data is not None and durable:
+            apply_diff(data, entry.diff)
             last = out[-1]
             out[-1] = Snapshot(last.step, last.state, copy.deepcopy(data), last.time, last.event,
                                last.payload)  # fmt: skip
@@ -119,28 +122,16 @@ def fork_run(
             f'a store (`store="runs.db"`) to fork it from any step.'
         )
     values = {**snap.data, **(data or {})}
-    wf = run.workflow
-    child = Run(wf, values, run_id=run_id, tenant=run.tenant, parent=run.id)
-    child.state = snap.state
-    child._journal[:] = [
-        ("started", time.time(), wf.name, dict(values) or None, snap.state),
-        ("forked", time.time(), run.id, snap.step),
-    ]
-    ctx = child._context()
-    ctx.state, ctx.event, ctx.payload = snap.state, snap.event, snap.payload
-    writer = writer_of(run)
-    if writer is not None:
-        writer.store.attach(child, forked_from=run.id, fork_step=snap.step)
-        for entry in child._journal:
-            child._sink(child.id, entry)  # type: ignore[misc]
+    child = fork_from(
+        run,
+        step=snap.step,
+        state=snap.state,
+        data=values,
+        event=snap.event,
+        payload=snap.payload,
+        run_id=run_id,
+    )
     _LIVE[child.id] = child
-    sdef = wf.states[snap.state]
-    if not sdef.is_passive:
-        child._schedule()
-    elif sdef.final:
-        child._finish("done")
-    else:
-        child._idle()
     return child
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from fsmnb.engine.journal import EffectFinished
 from fsmnb.engine.telemetry import TelemetryEvent, bus
 from fsmnb.llm.cache import request_hash, response_cache
 from fsmnb.llm.pricing import cost_for
@@ -86,9 +87,9 @@ def cost_of(run: Run) -> float:
     if records is not None:
         return sum(r.cost for r in records)
     return sum(
-        getattr(entry[6], "cost", 0.0)
+        getattr(entry.result, "cost", 0.0)
         for entry in run.journal
-        if entry[0] == "effect" and str(entry[4]).startswith("call_llm")
+        if isinstance(entry, EffectFinished) and entry.label.startswith("call_llm")
     )
 
 
@@ -189,8 +190,8 @@ async def send(
     run = ctx.instance if ctx is not None else None
     run_id = run.id if run is not None else ""
     state = ctx.state if ctx is not None else ""
-    publish = run._publish if run is not None else bus.publish
-    observed = bus.active or bool(run is not None and run._listeners)
+    publish = run.publish if run is not None else bus.publish
+    observed = bus.active or (run is not None and run.observed)
     use_cache = settings.cache if cache is None else cache
     message_id = f"{run_id or 'llm'}-{next(_IDS)}"
     t0 = time.perf_counter()

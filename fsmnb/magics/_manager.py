@@ -28,8 +28,8 @@ from fsmnb.engine.manager import Manager
 from fsmnb.workflow import workflow_names
 
 if TYPE_CHECKING:
-    from fsmnb.engine.journal import Store
     from fsmnb.engine.run import Run
+    from fsmnb.engine.store import Store
 
 __all__ = ("ShellManager",)
 

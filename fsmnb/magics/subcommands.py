@@ -132,7 +132,7 @@ def list_(magics: FsmnbMagics, args: list[str]) -> Listing:
     for name in workflow_names():
         wf = get_workflow(name)
         workflows.append((name, str(len(wf.states)), wf.initial or "", wf.description))
-    runs = [(r.id, r.workflow.name, r.status, r.state) for r in magics.session.runs.values()]
+    runs = [(r.id, r.workflow.name, str(r.status), r.state) for r in magics.session.runs.values()]
     return Listing(workflows, runs)
 
 

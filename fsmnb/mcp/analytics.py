@@ -14,6 +14,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from fsmnb.engine.journal import (
+    EffectFailed,
+    EffectFinished,
+    EventRejected,
+    RunFinished,
+    RunStarted,
+    Transition,
+)
 from fsmnb.errors import FsmnbError
 from fsmnb.mcp._json import jsonable
 from fsmnb.mcp.models import Analytics
@@ -57,26 +65,27 @@ def journal_analytics(runs: Iterable[Run], workflow: str | None, since: float | 
     now = time.time()
     for run in runs:
         journal = run.journal
-        if not journal or (since is not None and journal[0][1] < since):
+        first = journal[0] if journal else None
+        if not isinstance(first, RunStarted) or (since is not None and first.time < since):
             continue
         count += 1
         status[run.status] += 1
-        state, entered = journal[0][4], journal[0][1]
+        state, entered = first.state, first.time
         visits[state] += 1
         for entry in journal[1:]:
-            kind, t = entry[0], entry[1]
-            if kind == "transition":
+            if isinstance(entry, Transition):
                 transitions += 1
-                in_state[state].append(t - entered)
-                state, entered = entry[4], t
+                in_state[state].append(entry.time - entered)
+                state, entered = entry.target, entry.time
                 visits[state] += 1
-            elif kind in ("effect", "effect_failed"):
-                effects[entry[4]].append((entry[5] * 1e3, kind == "effect"))
-            elif kind == "event_rejected":
+            elif isinstance(entry, EffectFinished | EffectFailed):
+                ok = isinstance(entry, EffectFinished)
+                effects[entry.label].append((entry.duration * 1e3, ok))
+            elif isinstance(entry, EventRejected):
                 rejected += 1
-            elif kind == "finished":
-                in_state[state].append(t - entered)
-                durations.append(t - journal[0][1])
+            elif isinstance(entry, RunFinished):
+                in_state[state].append(entry.time - entered)
+                durations.append(entry.time - first.time)
         if not run.done:
             in_state[state].append(now - entered)
     ended = status["done"] + status["failed"] + status["cancelled"]
@@ -108,4 +117,3 @@ def _effect_stats(records: list[tuple[float, bool]]) -> dict[str, float]:
         "mean_ms": round(sum(ms) / len(ms), 3),
         "max_ms": round(max(ms), 3),
     }
-

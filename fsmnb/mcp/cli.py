@@ -28,15 +28,26 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     p.add_argument("--tenant", default="default", help="the tenant of the default token")
-    p.add_argument("--token", default=None,
-                   help=f"the default tenant's bearer token (default: ${TOKEN_ENV}, or generated)")
-    p.add_argument("--tenant-token", action="append", default=[], metavar="TENANT=TOKEN",
-                   help="another tenant and its token (repeatable)")
+    p.add_argument(
+        "--token",
+        default=None,
+        help=f"the default tenant's bearer token (default: ${TOKEN_ENV}, or generated)",
+    )
+    p.add_argument(
+        "--tenant-token",
+        action="append",
+        default=[],
+        metavar="TENANT=TOKEN",
+        help="another tenant and its token (repeatable)",
+    )
     p.add_argument("--rate", type=float, default=50.0, help="requests per second per token")
     p.add_argument("--burst", type=int, default=200, help="burst size per token")
     p.add_argument("--max-body", type=int, default=1_000_000, help="largest request, in bytes")
-    p.add_argument("--allow-network", action="store_true",
-                   help="let execute_effect_pipeline run call_api effects")
+    p.add_argument(
+        "--allow-network",
+        action="store_true",
+        help="let execute_effect_pipeline run call_api effects",
+    )
     p.set_defaults(run=run)
 
 
@@ -84,14 +95,28 @@ def _serve_http(server: Any, args: argparse.Namespace, names: str) -> int:
     def announce(url: str) -> None:
         print(f"fsmnb mcp: serving {names} at {url}", file=sys.stderr)
         if given is None:
-            print(f"fsmnb mcp: bearer token for tenant {args.tenant!r} (shown once): {token}",
-                  file=sys.stderr)
+            print(
+                f"fsmnb mcp: bearer token for tenant {args.tenant!r} (shown once): {token}",
+                file=sys.stderr,
+            )
         if args.host not in ("127.0.0.1", "localhost", "::1"):
-            print("fsmnb mcp: warning: reachable from other machines; put TLS in front of it.",
-                  file=sys.stderr)
+            print(
+                "fsmnb mcp: warning: reachable from other machines; put TLS in front of it.",
+                file=sys.stderr,
+            )
         sys.stderr.flush()
+
     limit = RateLimit(rate=args.rate, burst=args.burst)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_http(server, tenants, host=args.host, port=args.port,
-                               rate_limit=limit, max_body=args.max_body, announce=announce))
+        asyncio.run(
+            serve_http(
+                server,
+                tenants,
+                host=args.host,
+                port=args.port,
+                rate_limit=limit,
+                max_body=args.max_body,
+                announce=announce,
+            )
+        )
     return 0

@@ -138,12 +138,18 @@ async def serve_http_in_background(
     Returns:
         An `HttpHandle` with `.url`, `.token` and `await .stop()`.
     """
-    server = manager if isinstance(manager, FsmServer) else FsmServer(manager, tenant=tenant,
-                                                                      **options)
+    server = (
+        manager if isinstance(manager, FsmServer) else FsmServer(manager, tenant=tenant, **options)
+    )
     tenants = tenants if tenants is not None else Tenants()
     token = tenants.add(tenant, token)
-    app = build_app(server, tenants, host=host, max_body=max_body,
-                    rate_limit=rate_limit if rate_limit is not None else RateLimit())
+    app = build_app(
+        server,
+        tenants,
+        host=host,
+        max_body=max_body,
+        rate_limit=rate_limit if rate_limit is not None else RateLimit(),
+    )
     sock = _listen(host, port)
     bound = sock.getsockname()[1]
     uv = _uvicorn_server(app, background=True)
@@ -156,8 +162,14 @@ async def serve_http_in_background(
         await asyncio.sleep(0.005)
     shown = f"[{host}]" if ":" in host else host
     tokens = {tenant: token}
-    return HttpHandle(url=f"http://{shown}:{bound}{PATH}", token=token, tokens=tokens,
-                      server=server, _uvicorn=uv, _task=task)
+    return HttpHandle(
+        url=f"http://{shown}:{bound}{PATH}",
+        token=token,
+        tokens=tokens,
+        server=server,
+        _uvicorn=uv,
+        _task=task,
+    )
 
 
 async def serve_http(
@@ -174,8 +186,13 @@ async def serve_http(
 
     `announce(url)` is called with the endpoint once the port is bound (port 0 picks one).
     """
-    app = build_app(server, tenants, host=host, max_body=max_body,
-                    rate_limit=rate_limit if rate_limit is not None else RateLimit())
+    app = build_app(
+        server,
+        tenants,
+        host=host,
+        max_body=max_body,
+        rate_limit=rate_limit if rate_limit is not None else RateLimit(),
+    )
     sock = _listen(host, port)
     if announce is not None:
         shown = f"[{host}]" if ":" in host else host

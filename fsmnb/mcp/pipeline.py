@@ -76,7 +76,7 @@ async def run_pipeline(
 
     async def execute(ctx: Any) -> None:
         outcome["result"] = await ctx.run(effect)
-        emitted = getattr(ctx, "_emitted", None)
+        emitted = getattr(ctx, "emitted", None)
         outcome["emitted"] = emitted.name if emitted is not None else None
 
     wf.add_state("execute", execute, initial=True, final=True)
@@ -87,12 +87,16 @@ async def run_pipeline(
         if event.kind not in ("effect_finished", "effect_failed"):
             return
         ok = event.kind == "effect_finished"
-        records.append(EffectRecord(
-            path=event.path, effect=event.name, ok=ok,
-            duration_ms=round((event.duration or 0.0) * 1e3, 3),
-            result=jsonable(event.data.get("result")) if ok else None,
-            error=None if ok else str(event.data.get("error")),
-        ))
+        records.append(
+            EffectRecord(
+                path=event.path,
+                effect=event.name,
+                ok=ok,
+                duration_ms=round((event.duration or 0.0) * 1e3, 3),
+                result=jsonable(event.data.get("result")) if ok else None,
+                error=None if ok else str(event.data.get("error")),
+            )
+        )
         if report is not None:
             report(len(records), max(total, len(records)), f"{event.name}: {event.kind[7:]}")
 
@@ -103,7 +107,9 @@ async def run_pipeline(
             await run.wait()
     except TimeoutError:
         run.cancel("pipeline timed out")
-        raise RunError(f"The effect pipeline did not finish within {limit:g} s; it was cancelled.") from None
+        raise RunError(
+            f"The effect pipeline did not finish within {limit:g} s; it was cancelled."
+        ) from None
     except FsmnbError as e:
         cause = e.__cause__ if isinstance(e.__cause__, FsmnbError) else e
         raise RunError(f"The effect pipeline failed: {cause}") from None

@@ -36,16 +36,24 @@ def register(app: FsmServer) -> None:
     """Add the resources, the resource listing and both subscription mechanisms to `app`."""
     mcp = app.mcp
 
-    @mcp.resource("fsm://runs/{run_id}", name="run", mime_type=_JSON,
-                  description="A run: state, status, data, allowed events, journal.")
+    @mcp.resource(
+        "fsm://runs/{run_id}",
+        name="run",
+        mime_type=_JSON,
+        description="A run: state, status, data, allowed events, journal.",
+    )
     async def read_run(run_id: str, ctx: Context) -> str:
         run = _visible_run(app, _tenant(app, ctx.request_context), run_id)
         if run is None:
             raise ResourceNotFoundError(f"No run `{run_id}` is visible to you.")
         return run_info(run, history=True).model_dump_json()
 
-    @mcp.resource("fsm://workflows/{name}", name="workflow", mime_type=_JSON,
-                  description="A workflow: states, events, spec and mermaid diagram.")
+    @mcp.resource(
+        "fsm://workflows/{name}",
+        name="workflow",
+        mime_type=_JSON,
+        description="A workflow: states, events, spec and mermaid diagram.",
+    )
     async def read_workflow(name: str, ctx: Context) -> str:
         found = app.workflows(_tenant(app, ctx.request_context)).get(name)
         if found is None:
@@ -66,13 +74,21 @@ def register(app: FsmServer) -> None:
     async def list_resources(ctx: Any, params: Any) -> types.ListResourcesResult:
         tenant = _tenant(app, ctx)
         found = [
-            types.Resource(uri=run_uri(r["run_id"]), name=f"run {r['run_id']}", mime_type=_JSON,
-                           description=f"{r['workflow']}: {r['status']} in {r['state']}")
+            types.Resource(
+                uri=run_uri(r["run_id"]),
+                name=f"run {r['run_id']}",
+                mime_type=_JSON,
+                description=f"{r['workflow']}: {r['status']} in {r['state']}",
+            )
             for r in app.manager.list(tenant=tenant)
         ]
         found += [
-            types.Resource(uri=workflow_uri(name), name=f"workflow {name}", mime_type=_JSON,
-                           description=wf.description or source)
+            types.Resource(
+                uri=workflow_uri(name),
+                name=f"workflow {name}",
+                mime_type=_JSON,
+                description=wf.description or source,
+            )
             for name, (wf, source) in app.workflows(tenant).items()
         ]
         return types.ListResourcesResult(resources=found)
@@ -80,7 +96,7 @@ def register(app: FsmServer) -> None:
     async def subscribe(ctx: Any, params: types.SubscribeRequestParams) -> types.EmptyResult:
         tenant = _tenant(app, ctx)
         uri = str(params.uri)
-        run = _visible_run(app, tenant, uri[len(_RUNS):]) if uri.startswith(_RUNS) else None
+        run = _visible_run(app, tenant, uri[len(_RUNS) :]) if uri.startswith(_RUNS) else None
         if run is None and not uri.startswith("fsm://workflows/"):
             raise MCPError(types.INVALID_PARAMS, f"No resource `{uri}` is visible to you.")
         app.notifier.subscribe_session(uri, ctx.session, tenant, run)
@@ -96,7 +112,7 @@ def register(app: FsmServer) -> None:
         tenant = _tenant(app, ctx)
         unwatch = []
         for uri in params.notifications.resource_subscriptions or ():
-            if uri.startswith(_RUNS) and (run := _visible_run(app, tenant, uri[len(_RUNS):])):
+            if uri.startswith(_RUNS) and (run := _visible_run(app, tenant, uri[len(_RUNS) :])):
                 unwatch.append(app.notifier.watch(run))
         token = listening_tenant.set(tenant)
         try:

@@ -134,15 +134,23 @@ class TokenGate:
         token = _bearer(scope)
         tenant = self.tenants.resolve(token) if token else None
         if not token or tenant is None:
-            await _reply(send, 401, "A valid bearer token is required.",
-                         [(b"www-authenticate", b'Bearer realm="fsmnb"')])
+            await _reply(
+                send,
+                401,
+                "A valid bearer token is required.",
+                [(b"www-authenticate", b'Bearer realm="fsmnb"')],
+            )
             return
         if self.rate_limit is not None:
             wait = self.rate_limit.wait_time(_digest(token))
             if wait > 0:
                 retry = str(max(1, int(wait + 0.999))).encode()
-                await _reply(send, 429, "Too many requests for this token; slow down.",
-                             [(b"retry-after", retry)])
+                await _reply(
+                    send,
+                    429,
+                    "Too many requests for this token; slow down.",
+                    [(b"retry-after", retry)],
+                )
                 return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body:
@@ -198,10 +206,15 @@ async def _reply(
     send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None
 ) -> None:
     body = json.dumps({"error": message}).encode()
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()), *(headers or [])],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -81,7 +81,10 @@ class FsmServer:
         self.counts: dict[str, Counter[str]] = {}
         self._warmed = False
         self.mcp: MCPServer[Any] = MCPServer(
-            name, instructions=INSTRUCTIONS, subscriptions=self.bus, log_level="WARNING",
+            name,
+            instructions=INSTRUCTIONS,
+            subscriptions=self.bus,
+            log_level="WARNING",
             lifespan=self._lifespan,
         )
         from fsmnb.mcp import resources, tools_agents, tools_runs, tools_stream, tools_workflows
@@ -110,9 +113,11 @@ class FsmServer:
         counts = {t: Counter(c) for t, c in self.counts.items()}
         rid = self.manager.create(wf, tenant=self.default_tenant)
         try:
-            for tool, args in (("send_event", {"run_id": rid, "event": "go"}),
-                               ("get_fsm_state", {"run_id": rid}),
-                               ("send_event", {"run_id": rid, "event": "nope"})):
+            for tool, args in (
+                ("send_event", {"run_id": rid, "event": "go"}),
+                ("get_fsm_state", {"run_id": rid}),
+                ("send_event", {"run_id": rid, "event": "nope"}),
+            ):
                 await self.mcp.call_tool(tool, args)
         except Exception:  # a warm-up must never stop the server from starting
             logger.debug("warm-up failed", exc_info=True)

@@ -122,8 +122,12 @@ def _available(kind: type[Effect]) -> bool:
 
 def _multi_agent(name: str, cfg: MultiAgentConfig) -> Workflow:
     _check_steps("multi_agent_analysis", cfg, {"analyze": CoordinateAgents, "synthesize": CallLLM})
-    wf = Workflow(name, description="Agents analyse a data source; a model synthesises.",
-                  tags=("template", "multi_agent_analysis"), register=False)
+    wf = Workflow(
+        name,
+        description="Agents analyse a data source; a model synthesises.",
+        tags=("template", "multi_agent_analysis"),
+        register=False,
+    )
 
     @wf.state(initial=True, on={"data_ready": "analyzing"})
     def initializing(ctx: Any) -> Generator[Effect, Any, str]:
@@ -145,8 +149,9 @@ def _multi_agent(name: str, cfg: MultiAgentConfig) -> Workflow:
     def synthesizing(ctx: Any) -> Generator[Effect, Any, str]:
         """A model writes the report."""
         prompt = f"Write a {cfg.output_format} of this analysis:\n{ctx.data.get('analysis')}"
-        ctx.data["report"] = yield _step(cfg, "synthesize", call_llm(prompt, model=cfg.model),
-                                         ctx.data)
+        ctx.data["report"] = yield _step(
+            cfg, "synthesize", call_llm(prompt, model=cfg.model), ctx.data
+        )
         return "synthesized"
 
     wf.final("done", "failed")
@@ -155,8 +160,12 @@ def _multi_agent(name: str, cfg: MultiAgentConfig) -> Workflow:
 
 def _rag(name: str, cfg: RagConfig) -> Workflow:
     _check_steps("rag_qa", cfg, {"retrieve": RagPipeline, "answer": CallLLM})
-    wf = Workflow(name, description="Retrieve passages, then answer a question from them.",
-                  tags=("template", "rag_qa"), register=False)
+    wf = Workflow(
+        name,
+        description="Retrieve passages, then answer a question from them.",
+        tags=("template", "rag_qa"),
+        register=False,
+    )
 
     @wf.state(initial=True, on={"retrieved": "answering", "error": "failed"})
     def retrieving(ctx: Any) -> Generator[Effect, Any, str]:
@@ -179,8 +188,12 @@ def _rag(name: str, cfg: RagConfig) -> Workflow:
 
 def _review(name: str, cfg: ReviewConfig) -> Workflow:
     _check_steps("review_loop", cfg, {"draft": CallLLM, "revise": CallLLM})
-    wf = Workflow(name, description="Draft, then a person approves or asks for revisions.",
-                  tags=("template", "review_loop"), register=False)
+    wf = Workflow(
+        name,
+        description="Draft, then a person approves or asks for revisions.",
+        tags=("template", "review_loop"),
+        register=False,
+    )
 
     def may_revise(ctx: Any) -> bool:
         return int(ctx.data.get("revisions", 0)) < cfg.max_revisions
@@ -195,17 +208,21 @@ def _review(name: str, cfg: ReviewConfig) -> Workflow:
         ctx.data["draft"] = yield _step(cfg, "draft", effect, ctx.data)
         return "drafted"
 
-    wf.add_state("reviewing", None, on={"approve": "published",
-                                        "revise": ("revising", "may_revise"),
-                                        "reject": "failed"},
-                 description="Waits for a person: `approve`, `revise` (feedback=...) or `reject`.")
+    wf.add_state(
+        "reviewing",
+        None,
+        on={"approve": "published", "revise": ("revising", "may_revise"), "reject": "failed"},
+        description="Waits for a person: `approve`, `revise` (feedback=...) or `reject`.",
+    )
 
     @wf.state(on={"revised": "reviewing", "error": "failed"})
     def revising(ctx: Any) -> Generator[Effect, Any, str]:
         """A model revises the draft with the reviewer's feedback."""
         ctx.data["revisions"] = int(ctx.data.get("revisions", 0)) + 1
         feedback = ctx.payload.get("feedback", "")
-        effect = call_llm(f"Revise:\n{ctx.data.get('draft')}\nFeedback: {feedback}", model=cfg.model)
+        effect = call_llm(
+            f"Revise:\n{ctx.data.get('draft')}\nFeedback: {feedback}", model=cfg.model
+        )
         ctx.data["draft"] = yield _step(cfg, "revise", effect, {**ctx.data, "feedback": feedback})
         return "revised"
 
@@ -216,11 +233,21 @@ def _review(name: str, cfg: ReviewConfig) -> Workflow:
 TEMPLATES: dict[str, Template] = {
     t.name: t
     for t in (
-        Template("multi_agent_analysis", "Agents analyse a data source; a model synthesises a report.",
-                 MultiAgentConfig, _multi_agent, 30.0),
+        Template(
+            "multi_agent_analysis",
+            "Agents analyse a data source; a model synthesises a report.",
+            MultiAgentConfig,
+            _multi_agent,
+            30.0,
+        ),
         Template("rag_qa", "Retrieval-augmented question answering.", RagConfig, _rag, 5.0),
-        Template("review_loop", "Draft, human review, revisions until approved.",
-                 ReviewConfig, _review, None),
+        Template(
+            "review_loop",
+            "Draft, human review, revisions until approved.",
+            ReviewConfig,
+            _review,
+            None,
+        ),
     )
 }
 

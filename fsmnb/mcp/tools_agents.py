@@ -54,8 +54,9 @@ def register(app: FsmServer) -> None:
     async def run(effect: Effect, tenant: str, ctx: Context | None) -> Any:
         relay = ProgressRelay(ctx)
         try:
-            out = await run_pipeline(effect, {}, tenant=tenant, limit=app.pipeline_timeout,
-                                     report=relay.push)
+            out = await run_pipeline(
+                effect, {}, tenant=tenant, limit=app.pipeline_timeout, report=relay.push
+            )
         finally:
             await relay.close()
         return out.result
@@ -73,8 +74,9 @@ def register(app: FsmServer) -> None:
         layer = agents_layer()
         spawn = getattr(layer, "spawn_agent", None)
         if callable(spawn):
-            out = await _maybe_await(spawn(role=role, model=model, task=task,
-                                           context=dict(context or {}), tenant=tenant))
+            out = await _maybe_await(
+                spawn(role=role, model=model, task=task, context=dict(context or {}), tenant=tenant)
+            )
             return AgentResult(agent_id=getattr(out, "id", None), result=_plain(out))
         extra = {**(context or {}), **({"model": model} if model else {})}
         result = await run(invoke_agent(role, task, **extra), tenant, ctx)
@@ -84,8 +86,9 @@ def register(app: FsmServer) -> None:
     async def coordinate_agents_tool(
         agents: Annotated[list[AgentName], Field(min_length=1, max_length=50)],
         task: Text,
-        strategy: Literal["sequential", "parallel", "consensus", "debate", "hierarchical",
-                          "voting"] = "parallel",
+        strategy: Literal[
+            "sequential", "parallel", "consensus", "debate", "hierarchical", "voting"
+        ] = "parallel",
         threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.8,
         max_rounds: Annotated[int, Field(strict=True, ge=1, le=20)] = 3,
         ctx: Context | None = None,
@@ -93,8 +96,9 @@ def register(app: FsmServer) -> None:
         """Have several agents work on one task (parallel, consensus, debate, ...)."""
         tenant = app.tenant(ctx)
         agents_layer()
-        effect = coordinate_agents(agents, task, strategy=strategy, threshold=threshold,
-                                   max_rounds=max_rounds)
+        effect = coordinate_agents(
+            agents, task, strategy=strategy, threshold=threshold, max_rounds=max_rounds
+        )
         return AgentResult(result=await run(effect, tenant, ctx))
 
 

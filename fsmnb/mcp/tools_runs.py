@@ -71,13 +71,21 @@ def register(app: FsmServer) -> None:
         ] = None,
         spec: Annotated[
             dict[str, Any] | None,
-            Field(description="A JSON machine spec: name, initial, states, transitions. Its runs "
-                  "wait in each state for the events you send."),
+            Field(
+                description="A JSON machine spec: name, initial, states, transitions. Its runs "
+                "wait in each state for the events you send."
+            ),
         ] = None,
         data: Annotated[dict[str, Any] | None, Field(description="The run's start data.")] = None,
         run_id: Annotated[
-            str | None, Field(strict=True, min_length=1, max_length=128, pattern=r"^[\w.\-]+$",
-                              description="Choose the run id (default: generated).")
+            str | None,
+            Field(
+                strict=True,
+                min_length=1,
+                max_length=128,
+                pattern=r"^[\w.\-]+$",
+                description="Choose the run id (default: generated).",
+            ),
         ] = None,
         ctx: Context | None = None,
     ) -> RunInfo:
@@ -124,8 +132,12 @@ def register(app: FsmServer) -> None:
         if wait and not run.done:
             state = await _wait(app, run, ctx)
         return EventResult(
-            run_id=run.id, event=event, previous_state=previous, state=state,
-            status=run.status, allowed_events=list(run.allowed_events),
+            run_id=run.id,
+            event=event,
+            previous_state=previous,
+            state=state,
+            status=run.status,
+            allowed_events=list(run.allowed_events),
         )
 
     @app.tool(read_only=True)
@@ -144,8 +156,8 @@ def register(app: FsmServer) -> None:
     @app.tool()
     async def batch_send_events(
         events: Annotated[
-            list[BatchEvent], Field(min_length=1, max_length=MAX_BATCH,
-                                    description="Events, sent in order.")
+            list[BatchEvent],
+            Field(min_length=1, max_length=MAX_BATCH, description="Events, sent in order."),
         ],
         ctx: Context | None = None,
     ) -> BatchResult:
@@ -164,8 +176,15 @@ def register(app: FsmServer) -> None:
         for e, out in zip(events, outcomes, strict=True):
             if isinstance(out, FsmnbError):
                 allowed = list(out.allowed) if isinstance(out, TransitionError) else None
-                items.append(BatchItem(run_id=e.run_id, event=e.event, ok=False, error=str(out),
-                                       allowed_events=allowed))
+                items.append(
+                    BatchItem(
+                        run_id=e.run_id,
+                        event=e.event,
+                        ok=False,
+                        error=str(out),
+                        allowed_events=allowed,
+                    )
+                )
             else:
                 items.append(BatchItem(run_id=e.run_id, event=e.event, ok=True, state=out))
         sent = sum(i.ok for i in items)
@@ -180,8 +199,11 @@ def register(app: FsmServer) -> None:
         m = manager.metrics(tenant=tenant)
         counts: Mapping[str, int] = app.counts.get(tenant, {})
         return Metrics(
-            instances=m["instances"], by_status=m["by_status"], by_workflow=m["by_workflow"],
-            by_state=m["by_state"], events_sent=counts.get("!sent", 0),
+            instances=m["instances"],
+            by_status=m["by_status"],
+            by_workflow=m["by_workflow"],
+            by_state=m["by_state"],
+            events_sent=counts.get("!sent", 0),
             events_refused=counts.get("!refused", 0),
             tool_calls={k: v for k, v in counts.items() if not k.startswith("!")},
             tool_errors=counts.get("!errors", 0),
@@ -202,8 +224,7 @@ async def _wait(app: FsmServer, run: Run, ctx: Context | None) -> str:
 
     def progress(event: Any) -> None:
         if event.kind in ("effect_finished", "effect_failed", "transition"):
-            relay.push(relay.pushed + 1, None,
-                       f"{event.kind} {event.name} in {event.state}")
+            relay.push(relay.pushed + 1, None, f"{event.kind} {event.name} in {event.state}")
 
     unsubscribe = run.subscribe(progress)
     try:

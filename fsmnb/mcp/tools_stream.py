@@ -32,20 +32,37 @@ if TYPE_CHECKING:
 __all__ = ("EVENT_KINDS", "register")
 
 EVENT_KINDS = (
-    "transition", "effect_started", "effect_finished", "effect_failed", "effect_cancelled",
-    "effect_retry", "log", "run_finished",
+    "transition",
+    "effect_started",
+    "effect_finished",
+    "effect_failed",
+    "effect_cancelled",
+    "effect_retry",
+    "log",
+    "run_finished",
 )
 EventKind = Literal[
-    "transition", "effect_started", "effect_finished", "effect_failed", "effect_cancelled",
-    "effect_retry", "log", "run_finished",
+    "transition",
+    "effect_started",
+    "effect_finished",
+    "effect_failed",
+    "effect_cancelled",
+    "effect_retry",
+    "log",
+    "run_finished",
 ]
 
 
 def streamed(event: TelemetryEvent) -> StreamedEvent:
     """A telemetry event as a client sees it."""
     return StreamedEvent(
-        kind=event.kind, run_id=event.run_id, state=event.state, name=event.name,
-        path=event.path, time=event.time, data=jsonable(event.data),
+        kind=event.kind,
+        run_id=event.run_id,
+        state=event.state,
+        name=event.name,
+        path=event.path,
+        time=event.time,
+        data=jsonable(event.data),
         duration_ms=None if event.duration is None else round(event.duration * 1e3, 3),
     )
 
@@ -112,9 +129,12 @@ def register(app: FsmServer) -> None:
                 watcher.cancel()
             await relay.close()
         return StreamResult(
-            run_id=run.id, uri=run_uri(run.id), events=events,
+            run_id=run.id,
+            uri=run_uri(run.id),
+            events=events,
             stopped_because=reason[0],
-            state=run.state, status=run.status,
+            state=run.state,
+            status=run.status,
         )
 
     @app.tool(read_only=True)
@@ -140,8 +160,9 @@ def register(app: FsmServer) -> None:
         runs = [app.run(tenant, r["run_id"]) for r in rows]
         out = journal_analytics(runs, workflow, since)
         if workflow is not None:
-            out.engine = engine_analytics(workflow, tenant=tenant, since=since,
-                                          store=app.manager.store)
+            out.engine = engine_analytics(
+                workflow, tenant=tenant, since=since, store=app.manager.store
+            )
             if out.engine is not None:
                 out.source = "run journals; engine: fsmnb.engine.analytics (durable store)"
         return out

@@ -30,17 +30,25 @@ if TYPE_CHECKING:
 
 __all__ = ("register", "workflow_info")
 
-Name = Annotated[str, Field(strict=True, min_length=1, max_length=100, pattern=r"^[A-Za-z_][\w\-]*$")]
+Name = Annotated[
+    str, Field(strict=True, min_length=1, max_length=100, pattern=r"^[A-Za-z_][\w\-]*$")
+]
 
 
 def workflow_info(wf: Workflow, source: str) -> WorkflowInfo:
     """A workflow as a client sees it."""
     m = wf.machine
     return WorkflowInfo(
-        name=wf.name, source=source,
-        description=wf.description, tags=list(wf.tags), version=wf.version,
-        initial=m.initial, states=list(m.states), finals=sorted(m.finals),
-        events=sorted({t.event for t in m.transitions}), uri=workflow_uri(wf.name),
+        name=wf.name,
+        source=source,
+        description=wf.description,
+        tags=list(wf.tags),
+        version=wf.version,
+        initial=m.initial,
+        states=list(m.states),
+        finals=sorted(m.finals),
+        events=sorted({t.event for t in m.transitions}),
+        uri=workflow_uri(wf.name),
     )
 
 
@@ -54,8 +62,11 @@ def register(app: FsmServer) -> None:
         return WorkflowList(
             workflows=[workflow_info(wf, src) for wf, src in found.values()],
             templates=[
-                TemplateInfo(name=t.name, description=t.description,
-                             config_schema=t.config.model_json_schema())
+                TemplateInfo(
+                    name=t.name,
+                    description=t.description,
+                    config_schema=t.config.model_json_schema(),
+                )
                 for t in TEMPLATES.values()
             ],
         )
@@ -64,8 +75,12 @@ def register(app: FsmServer) -> None:
     async def get_workflow_diagram(
         workflow: Annotated[str | None, Field(strict=True, max_length=200)] = None,
         run_id: Annotated[
-            str | None, Field(strict=True, max_length=128,
-                              description="Draw this run's workflow with its current state lit.")
+            str | None,
+            Field(
+                strict=True,
+                max_length=128,
+                description="Draw this run's workflow with its current state lit.",
+            ),
         ] = None,
         format: Literal["mermaid", "svg", "both"] = "mermaid",
         ctx: Context | None = None,
@@ -96,8 +111,12 @@ def register(app: FsmServer) -> None:
 
     @app.tool()
     async def create_ai_workflow(
-        template: Annotated[str, Field(strict=True, max_length=100,
-                                       description="A template name (see `list_workflows`).")],
+        template: Annotated[
+            str,
+            Field(
+                strict=True, max_length=100, description="A template name (see `list_workflows`)."
+            ),
+        ],
         name: Annotated[Name, Field(description="The name of the new workflow.")],
         config: Annotated[dict[str, Any], Field(description="The template's config.")],
         start: Annotated[bool, Field(strict=True, description="Also start a run of it.")] = True,
@@ -108,14 +127,20 @@ def register(app: FsmServer) -> None:
         tenant = app.tenant(ctx)
         existing = app.workflows(tenant).get(name)
         if existing is not None and existing[1] != "template":
-            raise ToolError(f"The name `{name}` belongs to a {existing[1]} workflow; choose another.")
+            raise ToolError(
+                f"The name `{name}` belongs to a {existing[1]} workflow; choose another."
+            )
         wf = build_from_template(template, name, config)
         run_id = app.manager.create(wf, dict(data or {}), tenant=tenant) if start else None
         app.add_private(tenant, wf, "template")
         m = wf.machine
         return WorkflowCreated(
-            workflow=name, template=template, run_id=run_id, initial_state=m.initial,
-            states=list(m.states), available_events=sorted({t.event for t in m.transitions}),
+            workflow=name,
+            template=template,
+            run_id=run_id,
+            initial_state=m.initial,
+            states=list(m.states),
+            available_events=sorted({t.event for t in m.transitions}),
             estimated_duration_seconds=TEMPLATES[template].estimate,
             uri=run_uri(run_id) if run_id else workflow_uri(name),
         )
@@ -124,30 +149,38 @@ def register(app: FsmServer) -> None:
     async def execute_effect_pipeline(
         effects: Annotated[
             dict[str, Any],
-            Field(description='An effect tree as JSON, e.g. {"kind": "sequence", "effects": '
-                  '[{"kind": "call", "fn": "registered_name", "args": [1]}]}. Functions are '
-                  "named by their registered name only."),
+            Field(
+                description='An effect tree as JSON, e.g. {"kind": "sequence", "effects": '
+                '[{"kind": "call", "fn": "registered_name", "args": [1]}]}. Functions are '
+                "named by their registered name only."
+            ),
         ],
         context: Annotated[
             dict[str, Any] | None, Field(description="Data the pipeline starts with.")
         ] = None,
         run_id: Annotated[
-            str | None, Field(strict=True, max_length=128,
-                              description="Start from a copy of this run's data (it is not changed).")
+            str | None,
+            Field(
+                strict=True,
+                max_length=128,
+                description="Start from a copy of this run's data (it is not changed).",
+            ),
         ] = None,
         ctx: Context | None = None,
     ) -> PipelineResult:
         """Run an effect pipeline in an isolated short-lived run; each effect reports progress."""
         tenant = app.tenant(ctx)
         effect = effect_from_json(effects)
-        check_policy(effect, served=set(app.manager.workflow_names),
-                     allow_network=app.allow_network)
+        check_policy(
+            effect, served=set(app.manager.workflow_names), allow_network=app.allow_network
+        )
         data = dict(app.run(tenant, run_id).data) if run_id is not None else {}
         data.update(context or {})
 
         relay = ProgressRelay(ctx)
         try:
-            return await run_pipeline(effect, data, tenant=tenant,
-                                      limit=app.pipeline_timeout, report=relay.push)
+            return await run_pipeline(
+                effect, data, tenant=tenant, limit=app.pipeline_timeout, report=relay.push
+            )
         finally:
             await relay.close()

@@ -53,8 +53,8 @@ class RunTracker:
         wake: Callable[[], None],
         finished: Callable[[], None],
     ) -> None:
-        journal = run._journal
-        self.start: float = journal[0][1] if journal else 0.0
+        journal = run.journal
+        self.start: float = journal[0].time if journal else 0.0
         self.visits: dict[str, int] = run.visits
         self.failed: dict[str, None] = dict.fromkeys(failed_states(run))
         self.active: dict[str, tuple[str, str]] = {}  # effect path -> (state, label)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from fsmnb.engine.journal import Entry, as_telemetry
 from fsmnb.engine.telemetry import TelemetryEvent
 
 __all__ = ("journal_rows", "row")
@@ -52,34 +53,14 @@ def row(event: TelemetryEvent, start: float) -> dict[str, Any]:
     return {"t": round(event.time - start, 4), "kind": kind, "state": event.state, "text": text}
 
 
-_JOURNAL_KINDS = {
-    "started": lambda e: TelemetryEvent("run_started", state=e[4], name=e[2], time=e[1]),
-    "transition": lambda e: TelemetryEvent(
-        "transition", state=e[4], name=e[3], data={"source": e[2], "target": e[4]}, time=e[1]
-    ),
-    "effect": lambda e: TelemetryEvent(
-        "effect_finished", state=e[2], name=e[4], duration=e[5], data={"result": e[6]}, time=e[1]
-    ),
-    "effect_failed": lambda e: TelemetryEvent(
-        "effect_failed", state=e[2], name=e[4], duration=e[5], data={"error": e[6]}, time=e[1]
-    ),
-    "retry": lambda e: TelemetryEvent(
-        "effect_retry",
-        state=e[2],
-        name=str(e[3]),
-        data={"attempt": e[4], "error": e[5], "wait": e[6]},
-        time=e[1],
-    ),
-    "log": lambda e: TelemetryEvent("log", state=e[2], data={"message": e[4]}, time=e[1]),
-    "finished": lambda e: TelemetryEvent(
-        "run_finished", state=e[3], name=e[2], data={"error": e[4]}, time=e[1]
-    ),
-}
+_REPLAYED = frozenset(
+    ("run_started", "transition", "effect_finished", "effect_failed", "effect_retry", "log",
+     "run_finished")
+)  # fmt: skip
 
 
-def journal_rows(journal: Iterable[tuple[Any, ...]], start: float) -> Iterator[dict[str, Any]]:
+def journal_rows(journal: Iterable[Entry], start: float) -> Iterator[dict[str, Any]]:
     """Timeline rows for the journal entries a view missed (it was shown after they happened)."""
     for entry in journal:
-        make = _JOURNAL_KINDS.get(entry[0])
-        if make is not None:
-            yield row(make(entry), start)
+        if entry.kind in _REPLAYED:
+            yield row(as_telemetry(entry), start)

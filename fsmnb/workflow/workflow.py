@@ -333,7 +333,7 @@ class Workflow:
         start_run = _engine_start_run()
         options = {k: kwargs.pop(k) for k in ("run_id", "tenant", "store", "clock") if k in kwargs}
         run: Run = start_run(self, {**(data or {}), **kwargs}, schedule=False, **options)
-        await run._drive_here()  # in this task: no task or loop round trip per run
+        await _drive_inline(run)  # in this task: no task or loop round trip per run
         result = await run.wait(until_idle=True)
         if result.status == "waiting":
             from fsmnb.errors import RunError
@@ -395,15 +395,18 @@ class Workflow:
 
 def _engine_start_run() -> Any:
     """`fsmnb.engine.start.start_run`, imported once (the engine is a lower layer)."""
-    global _START_RUN
+    global _START_RUN, _drive_inline
     if _START_RUN is None:
+        from fsmnb.engine.run_make import drive_inline
         from fsmnb.engine.start import start_run
 
         _START_RUN = start_run
+        _drive_inline = drive_inline
     return _START_RUN
 
 
 _START_RUN: Any = None
+_drive_inline: Any = None
 
 
 def _replace(s: StateDef, **changes: Any) -> StateDef:

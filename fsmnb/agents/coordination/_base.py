@@ -144,7 +144,7 @@ class Team:
         if run is None and not bus.active:
             return
         event = TelemetryEvent(kind=kind, run_id=getattr(run, "id", ""), name=kind, data=data)
-        (run._publish if run is not None else bus.publish)(event)
+        (run.publish if run is not None else bus.publish)(event)
 
     async def ask_each(self, agents: Sequence[Agent], ask: Ask, *, number: int, kind: str) -> Round:
         """Ask `agents` concurrently; failures and timeouts are recorded, never raised."""

@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fsmnb.engine.journal import EffectFailed, EffectFinished, RunFinished, Transition
+
 HERE = Path(__file__).parent
 WORKER = HERE / "crash_workload.py"
 
@@ -145,22 +147,26 @@ def _check_journal(rid: str, store: Any, db: sqlite3.Connection, wf: Any, steps:
     if seqs != list(range(len(seqs))):
         out.append(f"{rid}: entry numbers are not 0..n-1")
     journal = store.load(rid)
-    kinds = [e[0] for e in journal]
-    if kinds[:1] != ["started"] or kinds[-1:] != ["finished"] or kinds.count("finished") != 1:
-        out.append(f"{rid}: journal does not run from `started` to one `finished`: {kinds}")
-    state = journal[0][4]
+    kinds = [e.kind for e in journal]
+    ends = kinds.count("run_finished")
+    if kinds[:1] != ["run_started"] or kinds[-1:] != ["run_finished"] or ends != 1:
+        out.append(f"{rid}: journal does not run from `run_started` to one `run_finished`: {kinds}")
+    state = journal[0].state
     paths = []
     for e in journal:
-        if e[0] == "transition":
-            if e[2] != state or wf.machine.candidates(state, e[3])[0].target != e[4]:
-                out.append(f"{rid}: transition {e[2:5]} does not follow {state}")
-            state = e[4]
-        elif e[0] in ("effect", "effect_failed"):
-            paths.append(e[3])
+        if isinstance(e, Transition):
+            if e.source != state or wf.machine.candidates(state, e.event)[0].target != e.target:
+                out.append(
+                    f"{rid}: transition {e.source, e.event, e.target} does not follow {state}"
+                )
+            state = e.target
+        elif isinstance(e, EffectFinished | EffectFailed):
+            paths.append(e.path)
     if len(paths) != len(set(paths)):
         out.append(f"{rid}: an effect result is journaled twice")
-    if journal[-1][2:4] != ("done", "done"):
-        out.append(f"{rid}: ended {journal[-1][2:4]}, want done in `done`")
+    last = journal[-1]
+    if not isinstance(last, RunFinished) or (last.status, last.state) != ("done", "done"):
+        out.append(f"{rid}: ended {last}, want done in `done`")
     from fsmnb.engine.resume import rebuild
 
     data = rebuild(journal).data

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from fsmnb import Manager
+from fsmnb.engine.journal import LogEntry
 from fsmnb.errors import InputError
 from fsmnb.examples import Ledger, customer_analysis, order_processing, smart_door
 
@@ -23,7 +24,7 @@ async def test_smart_door_is_event_driven_and_monitors_with_a_model() -> None:
     m.send(rid, "monitor")
     result = await m.wait(rid)
     assert result.state == "open" and result.data["last_verdict"] == "normal"
-    logs = [e[4] for e in m.get(rid).journal if e[0] == "log"]
+    logs = [e.message for e in m.get(rid).journal if isinstance(e, LogEntry)]
     assert logs == ["door opening (#1)"]
 
 

@@ -26,21 +26,24 @@ async def test_stdio_serves_a_file_s_workflows_with_notifications() -> None:
         listed = await client.call_tool("list_workflows", {})
         assert [w["name"] for w in listed.structured_content["workflows"]] == ["door"]
         rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content[
-            "run_id"]
+            "run_id"
+        ]
         async with client.listen(resource_subscriptions=[f"fsm://runs/{rid}"]) as updates:
             moved = await client.call_tool("send_event", {"run_id": rid, "event": "open"})
             assert moved.structured_content["state"] == "opened"
             assert (await asyncio.wait_for(updates.__anext__(), 10)).uri == f"fsm://runs/{rid}"
         refused = await client.call_tool("send_event", {"run_id": rid, "event": "open"})
         assert refused.is_error and "It accepts: `close`" in refused.content[0].text
-        piped = await client.call_tool("execute_effect_pipeline", {
-            "effects": {"kind": "call", "fn": "double", "args": [4]}})
+        piped = await client.call_tool(
+            "execute_effect_pipeline", {"effects": {"kind": "call", "fn": "double", "args": [4]}}
+        )
         assert piped.structured_content["result"] == 8
 
 
 async def test_http_prints_its_url_and_a_token_once_and_requires_it() -> None:
-    proc = subprocess.Popen([*FSMNB, SERVED, "--http", "--port", "0"],
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*FSMNB, SERVED, "--http", "--port", "0"], stderr=subprocess.PIPE, text=True
+    )
     try:
         lines = [proc.stderr.readline() for _ in range(2)] if proc.stderr else []
         url = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", lines[0]).group(1)

@@ -95,6 +95,6 @@ async def test_prune_compacts_or_deletes_ended_runs_only(filled: SqliteStore) ->
     assert prune(filled, older_than=3600) == {"runs": 0, "entries": 0}
     compacted = prune(filled, older_than=-1, mode="compact")
     assert compacted["runs"] == 4 and compacted["entries"] > 0
-    assert {e[0] for e in filled.load("ok0")} == {"started", "transition", "finished"}
+    assert {e.kind for e in filled.load("ok0")} == {"run_started", "transition", "run_finished"}
     assert prune(filled, older_than=-1)["runs"] == 4
     assert [r["run_id"] for r in filled.runs()] == ["still-going"]

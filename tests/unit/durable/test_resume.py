@@ -13,6 +13,7 @@ import fsmnb
 from fsmnb import Manager, Workflow
 from fsmnb.effects import call, parallel, retry
 from fsmnb.engine import SqliteStore, current_effect_key
+from fsmnb.engine.journal import LogEntry
 from fsmnb.errors import RunNotFound
 
 from .conftest import crash_image, until
@@ -82,7 +83,7 @@ async def test_only_the_in_flight_effect_runs_again_with_the_same_key(
     assert world.calls == {"a": 1, "b": 1, "p0": 1, "p1": 1, "c": 2, "d": 1}
     assert world.keys["c"] == ["r:first#0/4", "r:first#0/4"]
     assert world.keys["p1"] == ["r:first#0/3/1"]
-    logs = [e for e in image.load("r") if e[0] == "log"]
+    logs = [e for e in image.load("r") if isinstance(e, LogEntry)]
     assert len(logs) == 1  # the replayed state's log line is not journaled twice
 
 
@@ -130,7 +131,7 @@ async def test_journaled_failure_is_replayed_with_its_type(
     result = await fsmnb.resume("r", store=image, workflow=wf)
     assert result.data == {"got": "ok"}
     assert attempts == ["r:fetch#0/1/1", "r:fetch#0/1/2", "r:fetch#0/1/2"]
-    assert [e[0] for e in image.load("r")].count("retry") == 1
+    assert [e.kind for e in image.load("r")].count("effect_retry") == 1
 
 
 async def test_waiting_run_resumes_waiting_with_its_payload(

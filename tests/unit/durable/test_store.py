@@ -11,6 +11,7 @@ import pytest
 from fsmnb import Manager, Workflow
 from fsmnb.effects import call
 from fsmnb.engine import SqliteStore, get_default_store, set_default_store
+from fsmnb.engine.journal import RunFinished, RunStarted, Transition
 from fsmnb.engine.store_schema import MIGRATIONS, VERSION
 from fsmnb.errors import FsmnbError, SerializationError
 
@@ -69,13 +70,17 @@ async def test_journal_holds_the_data_of_every_step(store: SqliteStore) -> None:
     run = counter().start(store=store, run_id="c1", seen=[], scratch=1)
     await run
     journal = store.load("c1")
-    assert [e[0] for e in journal] == [
-        "started", "effect", "transition", "effect", "transition", "finished",
+    assert [e.kind for e in journal] == [
+        "run_started", "effect_finished", "transition", "effect_finished", "transition",
+        "run_finished",
     ]  # fmt: skip
-    assert journal[0][3] == {"seen": [], "scratch": 1}
-    assert journal[2][7] == {"set": {"seen": ["first"], "n": 1}, "del": ["scratch"]}
-    assert journal[4][7] == {"set": {"n": 11}, "del": []}
-    assert journal[5][5] is None  # nothing changed in the final state
+    started, _, first, _, second, finished = journal
+    assert isinstance(started, RunStarted) and started.data == {"seen": [], "scratch": 1}
+    assert isinstance(first, Transition) and isinstance(second, Transition)
+    assert first.diff == {"set": {"seen": ["first"], "n": 1}, "del": ["scratch"]}
+    assert second.diff == {"set": {"n": 11}, "del": []}
+    assert isinstance(finished, RunFinished)
+    assert finished.diff is None  # nothing changed in the final state
 
 
 async def test_results_are_committed_before_the_next_effect_runs(store: SqliteStore) -> None:
@@ -179,7 +184,7 @@ async def test_runs_in_memory_get_no_durable_machinery() -> None:
 
     wf.final("end")
     run = wf.start()
-    assert run._replay is None and run._sink is None
+    assert run.replay is None and run.sink is None and run.store is None
     await run
     assert keys == [None]
 

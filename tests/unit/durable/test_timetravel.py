@@ -8,6 +8,7 @@ import pytest
 
 from fsmnb import Workflow
 from fsmnb.engine import SqliteStore
+from fsmnb.engine.journal import RunForked
 from fsmnb.errors import RunError
 
 
@@ -58,7 +59,7 @@ async def test_fork_starts_from_a_step_with_new_data_and_leaves_the_parent(
     assert fork.parent == "p"
     assert store.load("p") == parent_journal
     forked = store.load("p-fork")[1]
-    assert (forked[0], *forked[2:]) == ("forked", "p", 1)
+    assert isinstance(forked, RunForked) and (forked.parent, forked.step) == ("p", 1)
     info = store.info("p-fork")
     assert info is not None and (info["forked_from"], info["fork_step"]) == ("p", 1)
     assert fork.at(0).state == "discount"

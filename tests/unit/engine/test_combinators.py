@@ -25,6 +25,7 @@ from fsmnb.effects import (
     with_compensation,
 )
 from fsmnb.engine import VirtualClock, resources
+from fsmnb.engine.journal import EffectRetry
 from fsmnb.errors import CircuitOpenError
 
 from .helpers import run_effect, start_effect
@@ -149,9 +150,9 @@ async def test_retry_on_filters_by_the_original_exception() -> None:
 async def test_retry_attempts_are_journaled() -> None:
     run = start_effect(retry(call(Flaky(2)), attempts=3, base=0), clock=VirtualClock())
     await run
-    retries = [e for e in run.journal if e[0] == "retry"]
-    assert [e[4] for e in retries] == [1, 2]
-    assert "failure 1" in retries[0][5]
+    retries = [e for e in run.journal if isinstance(e, EffectRetry)]
+    assert [e.attempt for e in retries] == [1, 2]
+    assert "failure 1" in retries[0].error
 
 
 async def test_timeout_on_the_loop_clock() -> None:

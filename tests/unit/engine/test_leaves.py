@@ -27,6 +27,7 @@ from fsmnb.effects import (
     update_data,
 )
 from fsmnb.engine import VirtualClock, bus, format_path, handler_for, register_handler
+from fsmnb.engine.journal import EffectFinished, LogEntry
 from fsmnb.errors import MissingHandlerError, RunError
 
 from .helpers import run_effect, start_effect
@@ -100,7 +101,9 @@ async def test_log_goes_to_journal_and_telemetry() -> None:
         await run
     finally:
         unsubscribe()
-    assert ("warning", "hello there") in [(e[3], e[4]) for e in run.journal if e[0] == "log"]
+    assert ("warning", "hello there") in [
+        (e.level, e.message) for e in run.journal if isinstance(e, LogEntry)
+    ]
     assert any(e.kind == "log" and e.data["message"] == "hello there" for e in seen)
 
 
@@ -149,8 +152,8 @@ async def test_custom_handler_registration() -> None:
 async def test_leaf_results_are_journaled_but_inline_data_effects_are_not() -> None:
     run = start_effect(sequence(put_data("a", 1), call(lambda: "side effect")))
     await run
-    effects = [e for e in run.journal if e[0] == "effect"]
-    assert [(format_path(e[3]), e[4], e[6]) for e in effects] == [
+    effects = [e for e in run.journal if isinstance(e, EffectFinished)]
+    assert [(format_path(e.path), e.label, e.result) for e in effects] == [
         ("go#0/1/1", "call(<lambda>)", "side effect")
     ]
 

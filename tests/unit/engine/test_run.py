@@ -14,6 +14,7 @@ import pytest
 from fsmnb import CancelledRun, Event, InputError, RunError, TransitionError, Workflow
 from fsmnb.effects import Effect, call, delay, emit, put_data, sequence, with_compensation
 from fsmnb.engine import bus
+from fsmnb.engine.journal import RunFinished, Transition
 
 
 def approval() -> Workflow:
@@ -102,7 +103,9 @@ async def test_human_in_the_loop_send_and_refusal() -> None:
     run.send("approve", by="ann")
     result = await run
     assert result.state == "published"
-    transitions = [(e[2], e[3], e[4], e[5]) for e in run.journal if e[0] == "transition"]
+    transitions = [
+        (e.source, e.event, e.target, e.payload) for e in run.journal if isinstance(e, Transition)
+    ]
     assert transitions == [
         ("draft", "submit", "review", None),
         ("review", "reject", "draft", None),
@@ -249,7 +252,9 @@ async def test_cancel_a_running_run() -> None:
     run.cancel()
     with pytest.raises(CancelledRun):
         await run
-    assert run.status == "cancelled" and run.journal[-1][2] == "cancelled"
+    last = run.journal[-1]
+    assert run.status == "cancelled" and isinstance(last, RunFinished)
+    assert last.status == "cancelled"
 
 
 async def test_cancelling_the_awaiter_cancels_the_run() -> None:

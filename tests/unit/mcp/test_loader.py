@@ -13,9 +13,17 @@ from fsmnb.mcp.loader import load_workflows, notebook_cells
 
 def notebook(tmp_path: Path, *cells: tuple[str, list[str]]) -> Path:
     path = tmp_path / "nb.ipynb"
-    path.write_text(json.dumps({"cells": [
-        {"cell_type": "code", "source": src, "metadata": {"tags": tags}, "outputs": []}
-        for src, tags in cells] + [{"cell_type": "markdown", "source": "# t", "metadata": {}}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {"cell_type": "code", "source": src, "metadata": {"tags": tags}, "outputs": []}
+                    for src, tags in cells
+                ]
+                + [{"cell_type": "markdown", "source": "# t", "metadata": {}}]
+            }
+        )
+    )
     return path
 
 

@@ -13,7 +13,8 @@ from fsmnb.mcp.specs import workflow_from_spec
 from fsmnb.workflow import workflow_names
 
 SPEC = {
-    "name": "ticket_spec_test", "initial": "open",
+    "name": "ticket_spec_test",
+    "initial": "open",
     "states": [{"name": "open", "description": "new"}, {"name": "closed", "final": True}],
     "transitions": [{"source": "open", "event": "resolve", "target": "closed"}],
 }
@@ -27,16 +28,27 @@ def test_a_spec_becomes_a_passive_private_workflow() -> None:
     assert "ticket_spec_test" not in workflow_names()
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ({**SPEC, "transitions": [{**SPEC["transitions"][0], "guard": "ok"}]}, "Guards are code"),
-    ({**SPEC, "states": [*SPEC["states"], {"name": "a-b", "final": True}],
-      "transitions": [*SPEC["transitions"], {"source": "open", "event": "x", "target": "a-b"}]},
-     "not identifiers"),
-    ({**SPEC, "initial": "nowhere"}, "nowhere"),
-    ({"name": "x"}, "field required"),
-    ("{not json", "not valid JSON"),
-    (42, "JSON object"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({**SPEC, "transitions": [{**SPEC["transitions"][0], "guard": "ok"}]}, "Guards are code"),
+        (
+            {
+                **SPEC,
+                "states": [*SPEC["states"], {"name": "a-b", "final": True}],
+                "transitions": [
+                    *SPEC["transitions"],
+                    {"source": "open", "event": "x", "target": "a-b"},
+                ],
+            },
+            "not identifiers",
+        ),
+        ({**SPEC, "initial": "nowhere"}, "nowhere"),
+        ({"name": "x"}, "field required"),
+        ("{not json", "not valid JSON"),
+        (42, "JSON object"),
+    ],
+)
 def test_bad_specs_are_spec_errors_naming_the_offender(spec: object, message: str) -> None:
     with pytest.raises(SpecError, match=message):
         workflow_from_spec(spec)  # type: ignore[arg-type]
@@ -46,8 +58,7 @@ def test_templates_validate_their_config_and_name_unknown_steps() -> None:
     with pytest.raises(DefinitionError, match="`brief`"):
         templates.build_from_template("review_loop", "r1", {})
     with pytest.raises(DefinitionError, match="has no steps `polish`"):
-        templates.build_from_template("review_loop", "r2", {"brief": "b",
-                                                            "steps": {"polish": "x"}})
+        templates.build_from_template("review_loop", "r2", {"brief": "b", "steps": {"polish": "x"}})
     with pytest.raises(DefinitionError, match="No template `nope`"):
         templates.build_from_template("nope", "r3", {})
 
@@ -61,8 +72,13 @@ def test_a_step_whose_layer_is_missing_is_refused_when_built(
 
 
 def test_pipeline_policy_names_every_refused_effect() -> None:
-    tree = sequence(log("hi"), call_api("http://10.0.0.1/"), spawn_fsm("door"),
-                    invoke_fsm("secret"), invoke_fsm("door"))
+    tree = sequence(
+        log("hi"),
+        call_api("http://10.0.0.1/"),
+        spawn_fsm("door"),
+        invoke_fsm("secret"),
+        invoke_fsm("door"),
+    )
     with pytest.raises(DefinitionError) as caught:
         check_policy(tree, served={"door"}, allow_network=False)
     assert len(caught.value.problems) == 3
