@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from fsmnb.engine.durable import JournalWriter
 from fsmnb.engine.leases import (
     Lease,
     LeaseKeeper,
@@ -43,9 +44,9 @@ from fsmnb.errors import MissingExtraError, RunLeased, StoreError
 if TYPE_CHECKING:
     from collections import Counter
 
-    from fsmnb.engine.durable import JournalWriter
     from fsmnb.engine.handlers import Path
-    from fsmnb.engine.run import Run
+    from fsmnb.engine.journal import Entry
+    from fsmnb.engine.run_api import RunAPI
 
 __all__ = ("PostgresStore", "is_postgres_url", "safe_url")
 
@@ -153,6 +154,7 @@ class PostgresStore(SqliteStore):
             max_size=pool_size,
             kwargs={"autocommit": True},
             check=ConnectionPool.check_connection,
+            timeout=commit_deadline,  # a checkout waits for a reconnection as long as a commit
             open=True,
             name="fsmnb",
         )
@@ -184,22 +186,23 @@ class PostgresStore(SqliteStore):
     # -- the Store protocol --------------------------------------------------------------------
 
     def attach(
-        self, run: Run, *, forked_from: str | None = None, fork_step: int | None = None
-    ) -> None:
+        self, run: RunAPI, *, forked_from: str | None = None, fork_step: int | None = None
+    ) -> JournalWriter:
         """Make `run` durable: journal it here from its first entry (its lease comes with it)."""
-        super().attach(run, forked_from=forked_from, fork_step=fork_step)
+        writer = super().attach(run, forked_from=forked_from, fork_step=fork_step)
         self._held[run.id] = 1
         self._keeper.hold()
+        return writer
 
     def reattach(
         self,
-        run: Run,
+        run: RunAPI,
         *,
         seq: int,
         data: dict[str, Any],
         replay: dict[Path, Any],
         expect: Counter[tuple[Any, ...]],
-    ) -> None:
+    ) -> JournalWriter:
         """Continue journaling a restored run, under a lease taken now.
 
         Raises:
@@ -215,9 +218,9 @@ class PostgresStore(SqliteStore):
                 f"`fsmnb.resume({run.id!r}, store=...)`.",
                 run_id=run.id,
             )
-        super().reattach(run, seq=seq, data=data, replay=replay, expect=expect)
+        return super().reattach(run, seq=seq, data=data, replay=replay, expect=expect)
 
-    def load(self, run_id: str) -> list[tuple[Any, ...]]:
+    def load(self, run_id: str) -> list[Entry]:
         """The journal of `run_id`, decoded (empty when unknown)."""
         from fsmnb.engine.journal_codec import decode_row
 
@@ -258,7 +261,7 @@ class PostgresStore(SqliteStore):
         rows = self._all(sql + " ORDER BY r.created, r.run_id", params)
         return [dict(zip(RUN_COLUMNS, row, strict=True)) for row in rows]
 
-    def journals(self, run_ids: list[str] | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    def journals(self, run_ids: list[str] | None = None) -> dict[str, list[Entry]]:
         """Several journals in one query: every run's, or those of `run_ids`."""
         from fsmnb.engine.journal_codec import decode_row
 
@@ -267,7 +270,7 @@ class PostgresStore(SqliteStore):
         params: tuple[Any, ...] = ()
         if run_ids is not None:
             sql, params = sql + " WHERE run_id = ANY(%s)", (list(run_ids),)
-        out: dict[str, list[tuple[Any, ...]]] = {}
+        out: dict[str, list[Entry]] = {}
         for run_id, kind, t, body in self._all(sql + " ORDER BY run_id, seq", params):
             out.setdefault(run_id, []).append(decode_row(kind, t, body))
         return out

@@ -11,8 +11,8 @@ worker's connection, and with it every run on that worker): a worker that
 cannot unpickle the workflow or an input, or a run that fails there, gives
 that run's row ``status="failed"`` with the reason; the other runs go on.
 
-Telemetry: on a Dask worker, ``run_started``, ``transition`` and
-``run_finished`` events of the map's runs are sent back with Dask's event log
+Telemetry: on a Dask worker, ``run_started``, ``transition``, ``run_waiting``
+and ``run_finished`` events of the map's runs are sent back with Dask's event log
 (`Worker.log_event` → `Client.subscribe_topic`, batched by Dask) and published
 on this process's `fsmnb.engine.telemetry.bus`, so a notebook's widgets follow
 the remote runs live. Runs in a process pool report only their end.
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ("map_remote", "remote_run_ids", "run_remote")
 
-FORWARDED = frozenset({"run_started", "transition", "run_finished"})
+FORWARDED = frozenset({"run_started", "transition", "run_waiting", "run_finished"})
 _WORKFLOWS: dict[str, Workflow] = {}
 _THREAD = threading.local()
 _TOPICS: dict[str, tuple[Any, str]] = {}  # run id -> (worker, topic), in a worker process
@@ -140,7 +140,9 @@ def _send_event(event: TelemetryEvent) -> None:
     target = _TOPICS.get(event.run_id)
     if target is not None:
         worker, topic = target
-        worker.log_event(topic, [event.kind, event.run_id, event.state, event.name, event.time])
+        # plain str/float: msgpack refuses str subclasses such as `RunStatus`
+        message = [str(event.kind), str(event.run_id), str(event.state), str(event.name)]
+        worker.log_event(topic, [*message, float(event.time)])
 
 
 # -- in the kernel ---------------------------------------------------------------------------------
