@@ -23,23 +23,28 @@ Needs ``pip install 'fsmnb[postgres]'`` (psycopg 3 and psycopg_pool).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fsmnb.engine.durable import JournalWriter
+from fsmnb.engine.inbox import CHANNEL, InboxListener, schedule
 from fsmnb.engine.leases import (
     Lease,
     LeaseKeeper,
     LeasePolicy,
     lease_lost,
+    owner_is_dead,
     process_owner,
     run_leased,
 )
 from fsmnb.engine.postgres_schema import migrate
 from fsmnb.engine.sqlite_store import _LIVE_STORES, _SELECT_RUNS, RUN_COLUMNS, SqliteStore
-from fsmnb.errors import MissingExtraError, RunLeased, StoreError
+from fsmnb.errors import FsmnbError, MissingExtraError, RunLeased, RunNotFound, StoreError
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -171,6 +176,12 @@ class PostgresStore(SqliteStore):
         self._held: dict[str, int] = {}
         #: runs whose lease another owner took: run id -> that owner
         self.lost: dict[str, str] = {}
+        #: runs held here with the loop they run on, for inbox deliveries
+        # (a `Run`: the inbox sends it events, which `RunAPI` leaves to the run's owner)
+        self._runs: dict[str, tuple[Any, asyncio.AbstractEventLoop]] = {}
+        self._delivered: set[int] = set()
+        self._pumps: dict[str, bool] = {}  # run id -> whether news came while its pump ran
+        self._listener: InboxListener | None = None
         self.closed = False
         self.commits = 0
         self.retries = 0
@@ -192,6 +203,7 @@ class PostgresStore(SqliteStore):
         writer = super().attach(run, forked_from=forked_from, fork_step=fork_step)
         self._held[run.id] = 1
         self._keeper.hold()
+        self._listen_for(run)
         return writer
 
     def reattach(
@@ -218,7 +230,11 @@ class PostgresStore(SqliteStore):
                 f"`fsmnb.resume({run.id!r}, store=...)`.",
                 run_id=run.id,
             )
-        return super().reattach(run, seq=seq, data=data, replay=replay, expect=expect)
+        writer = super().reattach(run, seq=seq, data=data, replay=replay, expect=expect)
+        loop = self._listen_for(run)
+        if loop is not None:  # events sent while nobody held the run
+            loop.call_soon(self.deliver, run.id)
+        return writer
 
     def load(self, run_id: str) -> list[Entry]:
         """The journal of `run_id`, decoded (empty when unknown)."""
@@ -298,7 +314,6 @@ class PostgresStore(SqliteStore):
         Raises:
             RunLeased: another live owner holds it and it did not end within `wait` seconds.
         """
-        from fsmnb.engine.leases import owner_is_dead
 
         who = owner or self.owner
         span = self.leases.ttl if ttl is None else ttl
@@ -375,6 +390,96 @@ class PostgresStore(SqliteStore):
         rows = self._all("SELECT owner, token, expires FROM leases WHERE run_id = %s", (run_id,))
         return (str(rows[0][0]), int(rows[0][1]), float(rows[0][2])) if rows else None
 
+    # -- the inbox (`fsmnb.engine.inbox`) ---------------------------------------------------------
+
+    def post(self, run_id: str, event: str, payload: str) -> int:
+        """Put `event` in the inbox of `run_id` and notify its holder; return the row id.
+
+        Raises:
+            RunNotFound: the store has no run `run_id`.
+        """
+        if not self.has(run_id):
+            raise RunNotFound(f"The store `{self.path}` has no run `{run_id}`.")
+
+        def insert() -> int:
+            with self.pool.connection() as conn, conn.transaction():
+                row = conn.execute(
+                    "INSERT INTO inbox (run_id, event, payload, sent) VALUES (%s, %s, %s, %s) "
+                    "RETURNING id",
+                    (run_id, event, payload, time.time()),
+                ).fetchone()
+                conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, run_id))
+                assert row is not None
+                return int(row[0])
+
+        return self._retrying(insert, "send an event through")
+
+    def _listen_for(self, run: RunAPI) -> asyncio.AbstractEventLoop | None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None  # no loop to deliver on: events wait until the run is resumed on one
+        self._runs[run.id] = (run, loop)
+        if self._listener is None:
+            self._listener = InboxListener(self)
+        return loop
+
+    def wake(self, run_id: str) -> None:
+        """The inbox of `run_id` has news (called from the listener's thread)."""
+        held = self._runs.get(run_id)
+        if held is not None:
+            schedule(held[1], self.deliver, run_id)
+
+    def wake_all(self) -> None:
+        """Check the inbox of every run held here (after the listener (re)connects)."""
+        for run_id in list(self._runs):
+            self.wake(run_id)
+
+    def deliver(self, run_id: str) -> None:
+        """Start sending the run the events waiting in its inbox (on its loop; one pump per run)."""
+        held = self._runs.get(run_id)
+        if held is None or self.closed or run_id in self.lost:
+            return
+        if run_id in self._pumps:
+            self._pumps[run_id] = True  # the running pump reads the inbox once more
+            return
+        self._pumps[run_id] = False
+        task = held[1].create_task(self._pump(run_id, held[0]))
+        task.add_done_callback(lambda _: self._pumps.pop(run_id, None))
+
+    async def _pump(self, run_id: str, run: Any) -> None:
+        """Deliver inbox rows in id order, each once the run is idle (an event never preempts
+        the action the previous one started)."""
+        while not self.closed and run_id not in self.lost:
+            self._pumps[run_id] = False
+            try:
+                rows = await asyncio.to_thread(
+                    self._all,
+                    "SELECT id, event, payload FROM inbox WHERE run_id = %s ORDER BY id",
+                    (run_id,),
+                )
+            except StoreError:
+                return  # closed, or the server stayed away: the rows wait for the next holder
+            fresh = [r for r in rows if r[0] not in self._delivered]
+            for row_id, event, payload in fresh:
+                with contextlib.suppress(FsmnbError):  # its failure is the run's own business
+                    await run.wait(until_idle=True)
+                if self.closed or run_id in self.lost:
+                    return
+                self._delivered.add(row_id)
+                self.consume(row_id)  # deleted by the commit that journals what the event does
+                if run.done:
+                    _log.warning("fsmnb: run %s has ended; event %r dropped", run_id, event)
+                    continue
+                try:
+                    run.send(event, **json.loads(payload))
+                except FsmnbError as error:  # refused: logged, and the row is consumed
+                    _log.warning("fsmnb: event %r to run %s refused: %s", event, run_id, error)
+            if fresh:
+                self.flush()
+            if not self._pumps.get(run_id):
+                return
+
     # -- buffering and commits -----------------------------------------------------------------
 
     def buffer(self, writer: JournalWriter, row: tuple[Any, ...]) -> None:
@@ -407,6 +512,9 @@ class PostgresStore(SqliteStore):
         self._rows, self._new, self._ended, self._consumed = [], [], [], []
         self._commit_with_retry(*batch)
         self._new_ids.difference_update(r[0] for r in batch[1])
+        self._delivered.difference_update(batch[3])
+        for ended in batch[2]:
+            self._runs.pop(ended[4], None)
         self.commits += 1
 
     def _commit_with_retry(self, *batch: list[Any]) -> None:
@@ -431,6 +539,10 @@ class PostgresStore(SqliteStore):
             try:
                 return body()
             except psycopg.OperationalError as error:
+                if self.closed:
+                    raise StoreError(
+                        f"The run store `{self.path}` is closed.", path=self.path
+                    ) from None
                 self.retries += 1
                 if time.monotonic() + wait > deadline:
                     raise StoreError(
@@ -534,6 +646,8 @@ class PostgresStore(SqliteStore):
         if self.closed:
             return
         self._keeper.stop()
+        if self._listener is not None:
+            self._listener.stop()
         try:
             self.flush()
             if self._held:
