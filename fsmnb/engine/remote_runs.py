@@ -3,9 +3,9 @@
 The kernel keeps the progress bar and the results; each run executes in a
 worker process, on a loop of that worker thread's own (a CPU-bound step blocks
 only that run). The workflow is pickled once (cloudpickle, so notebook-defined
-functions travel by value), checked before anything is submitted, sent to the
-workers once (`Client.scatter(broadcast=True)`) and unpickled once per worker
-process. Each input and each result row crosses as cloudpickle bytes too, so
+functions travel by value), checked before anything is submitted, sent with
+each task (a task that Dask runs again after its worker died must not depend on
+data that died with it) and unpickled once per worker process. Each input and each result row crosses as cloudpickle bytes too, so
 Dask itself never unpickles user objects (a failure there would break the
 worker's connection, and with it every run on that worker): a worker that
 cannot unpickle the workflow or an input, or a run that fails there, gives
@@ -102,7 +102,7 @@ async def _drive(
     workflow: Workflow, data: dict[str, Any], run_id: str, store: str | None
 ) -> dict[str, Any]:
     try:
-        run = workflow.start(data, run_id=run_id, store=store)
+        run = _resume_or_start(workflow, data, run_id, store)
     except FsmnbError as refused:  # a validator refused this input: a row, not a crash
         return _failed(run_id, str(refused))
     with contextlib.suppress(FsmnbError):  # the run's status and error say what happened
@@ -115,6 +115,31 @@ async def _drive(
         "error": str(error) if error is not None else None,
         "run_id": run.id,
     }
+
+
+def _resume_or_start(
+    workflow: Workflow, data: dict[str, Any], run_id: str, store: str | None
+) -> Any:
+    """Start the run, or resume it when the store has it already.
+
+    Dask runs a task again on another worker when the worker running it dies:
+    the run is then in the store, leased by a process that is gone (taken over
+    at once on the same host, after the lease's ttl elsewhere), and resuming
+    it replays every journaled effect instead of running it again.
+    """
+    if store is not None:
+        from fsmnb.engine.durable import resolve_store
+        from fsmnb.engine.resume import resume
+
+        durable: Any = resolve_store(store)
+        if durable is not None and hasattr(durable, "has") and durable.has(run_id):
+            policy = getattr(durable, "leases", None)
+            wait = policy.ttl * 1.5 if policy is not None else 0.0
+            acquire = getattr(durable, "acquire_lease", None)
+            if acquire is not None:  # wait for the dead worker's lease to lapse, then hand it on
+                durable.release_lease(acquire(run_id, wait=wait))
+            return resume(run_id, store=durable, workflow=workflow)
+    return workflow.start(data, run_id=run_id, store=store)
 
 
 def _failed(run_id: str, message: str) -> dict[str, Any]:
@@ -275,12 +300,13 @@ async def _map_dask(
             loop.call_soon_threadsafe(deliver, index[future.key], result)
 
     try:
-        shared = await asyncio.to_thread(client.scatter, blob, broadcast=True, hash=False)
+        # The workflow travels inside each task (not scattered once): a task that Dask runs
+        # again after its worker died must not depend on data that died with that worker.
         futures = await asyncio.to_thread(
             client.map,
             run_remote,
             [key] * n,
-            [shared] * n,
+            [blob] * n,
             items,
             run_ids,
             [store] * n,

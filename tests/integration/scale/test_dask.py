@@ -153,3 +153,56 @@ def test_cpu_bound_call_runs_in_the_local_process_pool_by_default() -> None:
     result = cpu_workflow().run_sync(n=5)
     assert result.status == "done" and result.data["value"] == 25
     assert result.data["pid"] != os.getpid()
+
+
+def staged(marker: str, log: str) -> Workflow:
+    """Three CPU steps; the second kills its worker process the first time it runs."""
+    wf = Workflow("staged")
+
+    def step(n: int) -> int:
+        if n == 2 and not os.path.exists(marker):
+            Path(marker).touch()
+            os.kill(os.getpid(), 9)  # the worker dies mid-run, its lease held
+        with open(log, "a") as out:
+            out.write(f"{n}\n")
+        return n
+
+    @wf.state(initial=True, on={"next": "two"})
+    def one(ctx: Any) -> Any:
+        ctx.data["one"] = yield call(step, 1)
+        return "next"
+
+    @wf.state(on={"next": "three"})
+    def two(ctx: Any) -> Any:
+        ctx.data["two"] = yield call(step, 2)
+        return "next"
+
+    @wf.state(on={"next": "end"})
+    def three(ctx: Any) -> Any:
+        ctx.data["three"] = yield call(step, 3)
+        return "next"
+
+    wf.final("end")
+    return wf
+
+
+def test_a_worker_killed_mid_run_is_resumed_elsewhere_from_the_store(
+    dask_client: Any, pg_url: str, tmp_path: Path
+) -> None:
+    marker, log = str(tmp_path / "killed"), str(tmp_path / "log")
+    frame = staged(marker, log).map(
+        [{"order": 1}], executor=dask_client, store=pg_url, progress=False, run_id_prefix="k"
+    )
+    assert os.path.exists(marker)  # a worker did die
+    assert frame.loc[0, "status"] == "done", frame.loc[0, "error"]
+    assert (frame.loc[0, "one"], frame.loc[0, "two"], frame.loc[0, "three"]) == (1, 2, 3)
+    # Step 1 was journaled before the kill: never executed again. Step 2 was in flight.
+    assert Path(log).read_text().split() == ["1", "2", "3"]
+    from fsmnb.engine.postgres_store import PostgresStore
+
+    store = PostgresStore(pg_url)
+    try:
+        assert store.lease_of("k0")[1] >= 2  # taken over by a second driver
+        assert [e.kind for e in store.load("k0")].count("effect_finished") == 3
+    finally:
+        store.close()
