@@ -296,13 +296,20 @@ def table(rows: list[tuple[str, str, Scores]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--embedder", action="append",
-                        help="hash, local, openai:..., local/dense (repeatable)")
+    parser.add_argument(
+        "--embedder", action="append", help="hash, local, openai:..., local/dense (repeatable)"
+    )
     parser.add_argument("--misses", action="store_true", help="list the tuning half's misses")
-    parser.add_argument("--held-out-misses", action="store_true",
-                        help="also list the held-out half's misses (look only after tuning)")
-    parser.add_argument("--calibrate", action="store_true",
-                        help="print the create-new threshold that fits the tuning half best")
+    parser.add_argument(
+        "--held-out-misses",
+        action="store_true",
+        help="also list the held-out half's misses (look only after tuning)",
+    )
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="print the create-new threshold that fits the tuning half best",
+    )
     args = parser.parse_args()
     embedders = args.embedder or ["hash"]
     if args.embedder is None and importlib.util.find_spec("sentence_transformers"):

@@ -35,12 +35,13 @@ from fsmnb.engine.journal_codec import apply_diff
 from fsmnb.engine.live import _LIVE, live_run
 from fsmnb.engine.run import Run
 from fsmnb.engine.run_make import restore_run, settle
-from fsmnb.engine.store import DurableStore
-from fsmnb.errors import DefinitionError, EffectError, RunError, RunNotFound
+from fsmnb.engine.store import DurableStore, LeasingStore
+from fsmnb.errors import DefinitionError, EffectError, RunError, RunLeased, RunNotFound
 from fsmnb.workflow.catalog import get_workflow
 
 if TYPE_CHECKING:
     from fsmnb.engine.clock import Clock
+    from fsmnb.engine.leases import Lease
     from fsmnb.engine.manager import Manager
     from fsmnb.engine.store import Store
     from fsmnb.workflow.workflow import Workflow
@@ -124,6 +125,7 @@ def restore(
     tenant: str = "default",
     parent: str | None = None,
     clock: Clock | None = None,
+    lease: Lease | None = None,
 ) -> Run:
     """A `Run` rebuilt from its journal and attached to `store` again, not yet scheduled.
 
@@ -132,8 +134,9 @@ def restore(
     """
     found = rebuild(journal)
     return restore_run(
-        store, journal, found, workflow, run_id=run_id, tenant=tenant, parent=parent, clock=clock
-    )
+        store, journal, found, workflow, run_id=run_id, tenant=tenant, parent=parent, clock=clock,
+        lease=lease,
+    )  # fmt: skip
 
 
 def continue_run(run: Run) -> Run:
@@ -150,6 +153,7 @@ def resume(
     store: Store | str | None = None,
     workflow: Workflow | None = None,
     clock: Clock | None = None,
+    wait: float = 0.0,
 ) -> Run:
     """Continue a durable run after its process died or its kernel restarted.
 
@@ -158,40 +162,83 @@ def resume(
     that had ended is returned as it ended. Call it where a loop runs (a
     notebook cell, an async function) and `await` the returned run.
 
+    At most one process drives a durable run: resume takes the run's lease
+    (see ``docs/durability.md``) before it reads the journal, and holds it while
+    the run lives. A run whose owner died is taken over once its lease expires
+    (at once when the owner was a process of this host).
+
     Args:
         run_id: the run to resume.
         store: its store (a `SqliteStore` or a path); default: the engine-wide default.
         workflow: the workflow it runs (default: the one registered under the journaled name).
         clock: the clock to run on (default: the loop's).
+        wait: seconds to wait for another process's lease to end (blocking) before
+            giving up with `RunLeased`.
 
     Raises:
         RunNotFound: the store has no such run.
+        RunLeased: another live process drives the run (the error names it and when
+            its lease expires).
         RunError: there is no durable store, or no running loop while code must run.
     """
     durable = resolve_store(store)
     live = live_run(run_id)
     writer = writer_of(live) if live is not None else None
     held: object = writer.store if writer is not None else None
-    if live is not None and held is not None and held is durable:
-        return continue_run(live)  # it is running here already, on this store
+    if live is not None and held is durable and writer is not None and writer.stopped is None:
+        # It is here already, on this store: driven under its lease, or (a record a Manager
+        # loaded) taking it at its first entry or effect, refused if the journal moved on.
+        return continue_run(live)
     if not isinstance(durable, DurableStore):
         raise RunError(
             f'Cannot resume `{run_id}` without a durable store: pass `store="runs.db"` (or a '
             f"`SqliteStore`), or set one with `fsmnb.engine.set_default_store(...)`."
         )
-    journal = durable.load(run_id)
-    if not journal:
-        raise RunNotFound(f"The store `{getattr(durable, 'path', durable)}` has no run `{run_id}`.")
-    info = durable.info(run_id) or {}
-    first = journal[0]
-    name = first.workflow if isinstance(first, RunStarted) else info.get("workflow", "")
-    wf = workflow if workflow is not None else get_workflow(name)
-    run = restore(
-        durable, journal, wf, run_id=run_id, tenant=info.get("tenant", "default"),
-        parent=info.get("parent"), clock=clock,
-    )  # fmt: skip
+    run = load_leased(durable, run_id, workflow=workflow, clock=clock, wait=wait)
     _LIVE[run.id] = run
     return continue_run(run)
+
+
+def load_leased(
+    durable: DurableStore,
+    run_id: str,
+    *,
+    workflow: Workflow | None = None,
+    clock: Clock | None = None,
+    wait: float = 0.0,
+    tenant: str | None = None,
+) -> Run:
+    """Take the lease of `run_id` (when the store leases), then read its journal and restore it.
+
+    The lease is released again when the run had ended or cannot be restored.
+
+    Raises:
+        RunNotFound: the store has no such run.
+        RunLeased: another live process holds the lease.
+    """
+    leasing = isinstance(durable, LeasingStore)
+    lease = durable.acquire_lease(run_id, wait=wait) if isinstance(durable, LeasingStore) else None
+    try:
+        journal = durable.load(run_id)
+        if not journal:
+            raise RunNotFound(
+                f"The store `{getattr(durable, 'path', durable)}` has no run `{run_id}`."
+            )
+        info = durable.info(run_id) or {}
+        first = journal[0]
+        name = first.workflow if isinstance(first, RunStarted) else info.get("workflow", "")
+        wf = workflow if workflow is not None else get_workflow(name)
+        run = restore(
+            durable, journal, wf, run_id=run_id, tenant=tenant or info.get("tenant", "default"),
+            parent=info.get("parent"), clock=clock, lease=lease,
+        )  # fmt: skip
+    except BaseException:
+        if leasing and lease is not None:
+            durable.release_lease(lease)  # type: ignore[attr-defined]
+        raise
+    if leasing and lease is not None and run.done:
+        durable.release_lease(lease)  # type: ignore[attr-defined]
+    return run
 
 
 def load_instances(manager: Manager) -> int:
@@ -220,8 +267,26 @@ def load_instances(manager: Manager) -> int:
 
 
 def recover(manager: Manager) -> list[str]:
-    """Schedule every ``interrupted`` instance of `manager`; return their ids."""
+    """Schedule every ``interrupted`` instance of `manager`; return their ids.
+
+    With a leasing store each one is taken under its lease and read again
+    first (another process may have moved it since it was loaded); one that
+    another live process drives is left to it (and not in the returned ids).
+    """
     ids = [r.id for r in manager._runs.values() if r.status == RunStatus.INTERRUPTED]
+    store = manager.store
+    resumed = []
     for run_id in ids:
-        continue_run(manager._runs[run_id])
-    return ids
+        run = manager._runs[run_id]
+        if isinstance(store, LeasingStore):
+            try:
+                run = load_leased(store, run_id, workflow=run.workflow, tenant=run.tenant)
+            except RunLeased as leased:
+                _log.info("fsmnb: run %s is driven elsewhere: %s", run_id, leased)
+                continue
+            manager._runs[run_id] = run
+            if run.status != RunStatus.INTERRUPTED:
+                continue  # it moved on (or ended) in the other process
+        continue_run(run)
+        resumed.append(run_id)
+    return resumed

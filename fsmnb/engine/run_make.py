@@ -20,6 +20,7 @@ from fsmnb.errors import CancelledRun, DefinitionError, RunError
 if TYPE_CHECKING:
     from fsmnb.engine.clock import Clock
     from fsmnb.engine.journal import Entry
+    from fsmnb.engine.leases import Lease
     from fsmnb.engine.resume import Rebuilt
     from fsmnb.engine.store import DurableStore, Store
     from fsmnb.workflow.workflow import Workflow
@@ -81,8 +82,12 @@ def restore_run(
     tenant: str = "default",
     parent: str | None = None,
     clock: Clock | None = None,
+    lease: Lease | None = None,
 ) -> Run:
     """A run rebuilt from its journal (folded into `found`) and attached to `store` again.
+
+    With `lease` (taken before the journal was read) the run is driven under it;
+    without, a durable store takes it at the run's first entry or effect.
 
     A run that ended stays ended; one in a state with code is ``interrupted``
     until `settle` schedules it; others are settled here (waiting or done).
@@ -103,7 +108,12 @@ def restore_run(
     ctx = run._context()
     ctx.event, ctx.payload = found.event, found.payload
     sink = store.reattach(
-        run, seq=len(journal), data=found.data, replay=found.replay, expect=found.expect
+        run,
+        seq=len(journal),
+        data=found.data,
+        replay=found.replay,
+        expect=found.expect,
+        **({"lease": lease} if lease is not None else {}),
     )
     run._sink = sink
     run.replay = sink.replay
