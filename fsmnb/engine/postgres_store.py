@@ -31,6 +31,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from fsmnb.engine.batching import Batch, Batcher
+from fsmnb.engine.commits import CommitPolicy
 from fsmnb.engine.durable import JournalWriter
 from fsmnb.engine.inbox import CHANNEL, InboxListener, schedule
 from fsmnb.engine.leases import (
@@ -44,7 +46,7 @@ from fsmnb.engine.leases import (
 )
 from fsmnb.engine.postgres_schema import migrate
 from fsmnb.engine.sqlite_store import _LIVE_STORES, _SELECT_RUNS, RUN_COLUMNS, SqliteStore
-from fsmnb.errors import FsmnbError, MissingExtraError, RunLeased, RunNotFound, StoreError
+from fsmnb.errors import FsmnbError, MissingExtraError, RunNotFound, StoreError
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -90,6 +92,15 @@ def safe_url(url: str) -> str:
     host = parts.hostname or ""
     netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _is_transient(error: BaseException) -> bool:
+    """Whether a failure may pass by waiting: the server or the connection went away."""
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    return isinstance(error, psycopg.OperationalError)
 
 
 def _psycopg() -> Any:
@@ -138,9 +149,7 @@ class PostgresStore(SqliteStore):
 
         self.url = url
         self.path = safe_url(url)
-        self.flush_interval = flush_interval
-        self.batch_size = batch_size
-        self.commit_deadline = commit_deadline
+        self.policy = CommitPolicy(deadline=commit_deadline)
         self.leases = LeasePolicy(ttl=lease_ttl)
         self.owner = owner or process_owner()
         try:
@@ -163,27 +172,30 @@ class PostgresStore(SqliteStore):
             open=True,
             name="fsmnb",
         )
-        self.db = _QmarkConnection(self)  # type: ignore[assignment]  # the analytics SQL only
-        self._rows: list[tuple[Any, ...]] = []
-        self._new: list[tuple[Any, ...]] = []
-        self._new_ids: set[str] = set()
-        self._ended: list[tuple[Any, ...]] = []
-        self._consumed: list[int] = []
-        self._timer = None
-        self._timer_loop = None
+        # SqliteStore's queries (summaries, journals, the analytics SQL) run through this.
+        self.db = _QmarkConnection(self)  # type: ignore[assignment]
+        self._batcher = Batcher(
+            self._write,
+            is_transient=_is_transient,
+            give_up=self._gave_up,
+            policy=self.policy,
+            batch_size=batch_size,
+            flush_interval=flush_interval,
+        )
         self._keeper = LeaseKeeper(self.renew_owner, self.leases)
+        self._new_ids: set[str] = set()
         #: leases this store took or created and has not released: run id -> token
         self._held: dict[str, int] = {}
-        #: runs whose lease another owner took: run id -> that owner
-        self.lost: dict[str, str] = {}
-        #: runs held here with the loop they run on, for inbox deliveries
-        # (a `Run`: the inbox sends it events, which `RunAPI` leaves to the run's owner)
+        self._renewed = time.time()
+        self._in_doubt = False  # the last commit failed: it may have reached the server
+        self._consumed: list[int] = []  # inbox rows the next commit deletes
+        # runs held here with the loop they run on, for inbox deliveries (a `Run`: the inbox
+        # sends it events, which `RunAPI` leaves to the run's owner)
         self._runs: dict[str, tuple[Any, asyncio.AbstractEventLoop]] = {}
         self._delivered: set[int] = set()
         self._pumps: dict[str, bool] = {}  # run id -> whether news came while its pump ran
         self._listener: InboxListener | None = None
         self.closed = False
-        self.commits = 0
         self.retries = 0
         _LIVE_STORES.add(self)
 
@@ -201,8 +213,6 @@ class PostgresStore(SqliteStore):
     ) -> JournalWriter:
         """Make `run` durable: journal it here from its first entry (its lease comes with it)."""
         writer = super().attach(run, forked_from=forked_from, fork_step=fork_step)
-        self._held[run.id] = 1
-        self._keeper.hold()
         self._listen_for(run)
         return writer
 
@@ -214,23 +224,12 @@ class PostgresStore(SqliteStore):
         data: dict[str, Any],
         replay: dict[Path, Any],
         expect: Counter[tuple[Any, ...]],
+        lease: Lease | None = None,
     ) -> JournalWriter:
-        """Continue journaling a restored run, under a lease taken now.
-
-        Raises:
-            RunLeased: another live process drives the run, or did after it was loaded.
-        """
-        lease = self.acquire_lease(run.id)
-        last = self._one("SELECT max(seq) FROM entries WHERE run_id = %s", (run.id,))
-        if (last if last is not None else -1) + 1 != seq:
-            self.release_lease(lease)
-            raise RunLeased(
-                f"Run `{run.id}` in `{self.path}` was driven by another process after this one "
-                f"loaded it (its journal has grown). Load it again with "
-                f"`fsmnb.resume({run.id!r}, store=...)`.",
-                run_id=run.id,
-            )
-        writer = super().reattach(run, seq=seq, data=data, replay=replay, expect=expect)
+        """Continue journaling a restored run; events that waited in its inbox are delivered."""
+        writer = super().reattach(
+            run, seq=seq, data=data, replay=replay, expect=expect, lease=lease
+        )
         loop = self._listen_for(run)
         if loop is not None:  # events sent while nobody held the run
             loop.call_soon(self.deliver, run.id)
@@ -292,12 +291,15 @@ class PostgresStore(SqliteStore):
         return out
 
     def delete(self, run_ids: list[str]) -> int:
-        """Delete these runs, their journals, leases and inboxes; return how many runs."""
+        """Delete these runs, their journals and inboxes; return how many runs.
+
+        Their lease rows stay (tokens only grow, even for a run id used again).
+        """
         self.flush()
 
         def delete() -> int:
             with self.pool.connection() as conn, conn.transaction():
-                for table in ("entries", "leases", "inbox"):
+                for table in ("entries", "inbox"):
                     conn.execute(f"DELETE FROM {table} WHERE run_id = ANY(%s)", (list(run_ids),))
                 deleted = conn.execute("DELETE FROM runs WHERE run_id = ANY(%s)", (list(run_ids),))
                 return int(deleted.rowcount)
@@ -314,7 +316,6 @@ class PostgresStore(SqliteStore):
         Raises:
             RunLeased: another live owner holds it and it did not end within `wait` seconds.
         """
-
         who = owner or self.owner
         span = self.leases.ttl if ttl is None else ttl
         deadline = time.monotonic() + wait
@@ -347,7 +348,6 @@ class PostgresStore(SqliteStore):
             if got is not None:
                 if who == self.owner:
                     self._held[run_id] = got.token
-                    self.lost.pop(run_id, None)
                     self._keeper.hold()
                 return got
             left = deadline - time.monotonic()
@@ -438,7 +438,7 @@ class PostgresStore(SqliteStore):
     def deliver(self, run_id: str) -> None:
         """Start sending the run the events waiting in its inbox (on its loop; one pump per run)."""
         held = self._runs.get(run_id)
-        if held is None or self.closed or run_id in self.lost:
+        if held is None or self.closed or run_id not in self._runs:
             return
         if run_id in self._pumps:
             self._pumps[run_id] = True  # the running pump reads the inbox once more
@@ -450,7 +450,7 @@ class PostgresStore(SqliteStore):
     async def _pump(self, run_id: str, run: Any) -> None:
         """Deliver inbox rows in id order, each once the run is idle (an event never preempts
         the action the previous one started)."""
-        while not self.closed and run_id not in self.lost:
+        while not self.closed and run_id in self._runs:
             self._pumps[run_id] = False
             try:
                 rows = await asyncio.to_thread(
@@ -464,7 +464,7 @@ class PostgresStore(SqliteStore):
             for row_id, event, payload in fresh:
                 with contextlib.suppress(FsmnbError):  # its failure is the run's own business
                     await run.wait(until_idle=True)
-                if self.closed or run_id in self.lost:
+                if self.closed or run_id not in self._runs:
                     return
                 self._delivered.add(row_id)
                 self.consume(row_id)  # deleted by the commit that journals what the event does
@@ -482,58 +482,127 @@ class PostgresStore(SqliteStore):
 
     # -- buffering and commits -----------------------------------------------------------------
 
-    def buffer(self, writer: JournalWriter, row: tuple[Any, ...]) -> None:
-        """Queue one encoded entry; a run whose lease was taken over may not journal.
-
-        Raises:
-            LeaseLost: another process took this run over (this one must stop).
-        """
-        run_id = row[0]
-        if run_id in self.lost:
-            raise lease_lost(run_id, self.lost[run_id], 0.0, self.path)
-        super().buffer(writer, row)
-
     def consume(self, inbox_id: int) -> None:
         """Delete inbox row `inbox_id` in the commit that journals what its event did."""
         self._consumed.append(inbox_id)
 
-    def flush(self) -> None:
-        """Commit every buffered entry in one transaction, retrying while the server is away.
+    def _write(self, batch: Batch) -> None:
+        """Write `batch` in one transaction, fenced by the lease token of each run in it.
 
-        Raises:
-            StoreError: the server stayed away for `commit_deadline` seconds.
+        A retry after a failure that may have reached the server (the connection
+        dropped during COMMIT) first checks whether the batch's first row is
+        there: then the batch was committed and is not written twice.
         """
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if not (self._rows or self._new or self._consumed) or self.closed:
-            return
-        batch = self._rows, self._new, self._ended, self._consumed
-        self._rows, self._new, self._ended, self._consumed = [], [], [], []
-        self._commit_with_retry(*batch)
-        self._new_ids.difference_update(r[0] for r in batch[1])
-        self._delivered.difference_update(batch[3])
-        for ended in batch[2]:
-            self._runs.pop(ended[4], None)
-        self.commits += 1
+        now = time.time()
+        expires = now + self.leases.ttl
+        new_ids = [r[0] for r in batch.new]
+        writers = batch.writers
+        fresh = set(new_ids)
+        tokens = {
+            run_id: w.lease.token
+            for run_id, w in writers.items()
+            if run_id not in fresh and w.lease is not None
+        }
+        consumed = list(self._consumed)
+        raised: dict[str, int] = {}
+        lost: dict[str, str] = {}
+        rows, ended = batch.rows, batch.ended
+        with self.pool.connection() as conn:
+            in_doubt, self._in_doubt = self._in_doubt, True
+            if in_doubt and rows and self._committed_already(conn, rows[0]):
+                self._in_doubt = False
+                self._committed(batch, consumed, raised, lost, expires)
+                return
+            with conn.transaction(), conn.cursor() as cur:
+                if new_ids:
+                    cur.executemany(_INSERT_RUN, batch.new)
+                    cur.execute(_NEW_LEASES, (self.owner, expires, new_ids))
+                    raised = {r: int(t) for r, t in cur.fetchall() if int(t) != 1}
+                if tokens:
+                    lost = self._fence(cur, tokens, expires)
+                if lost:
+                    rows = [r for r in rows if r[0] not in lost]
+                    ended = [e for e in ended if e[4] not in lost]
+                if rows:
+                    with cur.copy(_COPY_ENTRIES) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                if ended:
+                    cur.executemany(_UPDATE_RUN, ended)
+                    ends = [(e[4], raised.get(e[4]) or writers[e[4]].token) for e in ended]
+                    cur.executemany(_RELEASE, ends)
+                if consumed:
+                    cur.execute("DELETE FROM inbox WHERE id = ANY(%s)", (consumed,))
+                if now - self._renewed > self.leases.renew_every:
+                    cur.execute(
+                        "UPDATE leases SET expires = %s WHERE owner = %s AND expires > %s",
+                        (expires, self.owner, now),
+                    )
+                    self._renewed = now
+            self._in_doubt = False
+        self._committed(batch, consumed, raised, lost, expires)
 
-    def _commit_with_retry(self, *batch: list[Any]) -> None:
-        attempts = [0]
+    def _committed(
+        self,
+        batch: Batch,
+        consumed: list[int],
+        raised: dict[str, int],
+        lost: dict[str, str],
+        expires: float,
+    ) -> None:
+        """Bring the store's bookkeeping up to a batch that is now in the database."""
+        del self._consumed[: len(consumed)]
+        self._delivered.difference_update(consumed)
+        self._new_ids.difference_update(r[0] for r in batch.new)
+        for run_id, token in raised.items():
+            self._held[run_id] = token
+        for writer in batch.writers.values():
+            writer.renewed(expires, raised.get(writer.run.id))
+        for e in batch.ended:
+            self._held.pop(e[4], None)
+            self._runs.pop(e[4], None)
+        for run_id, holder in lost.items():
+            self._held.pop(run_id, None)
+            self._runs.pop(run_id, None)
+            batch.writers[run_id].stop(lease_lost(run_id, holder, 0.0, self.path))
 
-        def attempt() -> None:
-            attempts[0] += 1
-            self._commit(*batch, retrying=attempts[0] > 1)
+    def _fence(self, cur: Any, tokens: dict[str, int], expires: float) -> dict[str, str]:
+        """Extend the leases of these runs if their tokens still hold; return the others' holders."""
+        ids = sorted(tokens)
+        cur.execute(_FENCE, (expires, ids, [tokens[r] for r in ids]))
+        kept = {r for (r,) in cur.fetchall()}
+        lost: dict[str, str] = {}
+        for run_id in set(ids) - kept:
+            cur.execute("SELECT owner FROM leases WHERE run_id = %s", (run_id,))
+            found = cur.fetchone()
+            lost[run_id] = str(found[0]) if found else ""
+            _log.warning("fsmnb: run %s was taken over by %s", run_id, lost[run_id])
+        return lost
 
-        self._retrying(attempt, "commit journal entries to")
+    @staticmethod
+    def _committed_already(conn: Any, first: tuple[Any, ...]) -> bool:
+        found = conn.execute(
+            "SELECT 1 FROM entries WHERE run_id = %s AND seq = %s", (first[0], first[1])
+        ).fetchone()
+        return found is not None
+
+    def _gave_up(self, error: BaseException) -> StoreError:
+        return StoreError(
+            f"Could not commit journal entries to `{self.path}` for {self.policy.deadline:g} s: "
+            f"{self._scrub(error)}. The runs that journaled them stop; the database keeps every "
+            f"entry committed before. Resume them with `fsmnb.resume(run_id, store=...)` once "
+            f"the server is back.",
+            path=self.path,
+        )
 
     def _retrying(self, body: Callable[[], _T], doing: str) -> _T:
         """Run `body`, again with backoff while the server is away, until `commit_deadline`.
 
         Raises:
-            StoreError: the server stayed away for `commit_deadline` seconds.
+            StoreError: the store is closed, or the server stayed away too long.
         """
         psycopg = _psycopg()
-        deadline = time.monotonic() + self.commit_deadline
+        deadline = time.monotonic() + self.policy.deadline
         wait = 0.02
         while True:
             try:
@@ -546,76 +615,13 @@ class PostgresStore(SqliteStore):
                 self.retries += 1
                 if time.monotonic() + wait > deadline:
                     raise StoreError(
-                        f"Could not {doing} `{self.path}` for {self.commit_deadline:g} s: "
-                        f"{self._scrub(error)}. The runs that journaled since the last commit "
-                        f"stop; the database keeps every entry committed before. Resume them "
-                        f"with `fsmnb.resume(run_id, store=...)` once it is back.",
+                        f"Could not {doing} `{self.path}` for {self.policy.deadline:g} s: "
+                        f"{self._scrub(error)}. Check that the server is up and reachable.",
                         path=self.path,
                     ) from None
                 _log.warning("fsmnb: %s %s failed (%s); retrying", doing, self.path, error)
                 time.sleep(wait)
                 wait = min(wait * 2, 1.0)
-
-    def _commit(
-        self,
-        rows: list[tuple[Any, ...]],
-        new: list[tuple[Any, ...]],
-        ended: list[tuple[Any, ...]],
-        consumed: list[int],
-        *,
-        retrying: bool,
-    ) -> None:
-        now = time.time()
-        expires = now + self.leases.ttl
-        new_ids = [r[0] for r in new]
-        with self.pool.connection() as conn:
-            if retrying and rows and self._committed_already(conn, rows[0]):
-                return  # the COMMIT of the last attempt reached the server before it went away
-            with conn.transaction(), conn.cursor() as cur:
-                if new:
-                    cur.executemany(_INSERT_RUN, new)
-                    cur.execute(_NEW_LEASES, (self.owner, expires, new_ids))
-                    for run_id, token in cur.fetchall():
-                        self._held[run_id] = int(token)
-                fenced = {r[0] for r in rows} - set(new_ids)
-                if fenced:
-                    rows = self._fence(cur, rows, fenced, expires)
-                if rows:
-                    with cur.copy(_COPY_ENTRIES) as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                if ended:
-                    cur.executemany(_UPDATE_RUN, ended)
-                    done = [(r[4], self._held.pop(r[4])) for r in ended if r[4] in self._held]
-                    if done:
-                        cur.executemany(_RELEASE, done)
-                if consumed:
-                    cur.execute("DELETE FROM inbox WHERE id = ANY(%s)", (consumed,))
-
-    def _fence(
-        self, cur: Any, rows: list[tuple[Any, ...]], runs: set[str], expires: float
-    ) -> list[tuple[Any, ...]]:
-        """Extend the leases of `runs` if their tokens still hold; drop the rows of the others."""
-        ids = sorted(runs)
-        tokens = [self._held.get(r, 0) for r in ids]
-        cur.execute(_FENCE, (expires, ids, tokens))
-        kept = {r for (r,) in cur.fetchall()}
-        if len(kept) == len(ids):
-            return rows
-        for run_id in runs - kept:
-            cur.execute("SELECT owner FROM leases WHERE run_id = %s", (run_id,))
-            found = cur.fetchone()
-            self.lost[run_id] = found[0] if found else ""
-            self._held.pop(run_id, None)
-            _log.warning("fsmnb: run %s was taken over by %s", run_id, self.lost[run_id])
-        return [r for r in rows if r[0] in kept]
-
-    @staticmethod
-    def _committed_already(conn: Any, first: tuple[Any, ...]) -> bool:
-        found = conn.execute(
-            "SELECT 1 FROM entries WHERE run_id = %s AND seq = %s", (first[0], first[1])
-        ).fetchone()
-        return found is not None
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -653,9 +659,14 @@ class PostgresStore(SqliteStore):
             if self._held:
                 held = list(self._held.items())
                 self._held.clear()
-                with self.pool.connection() as conn, conn.cursor() as cur:
-                    cur.executemany(_RELEASE, held)
+
+                def release() -> None:
+                    with self.pool.connection() as conn, conn.cursor() as cur:
+                        cur.executemany(_RELEASE, held)
+
+                self._retrying(release, "release leases in")
         finally:
+            self._batcher.close()
             self.closed = True
             self.pool.close()
 

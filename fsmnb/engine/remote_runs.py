@@ -134,11 +134,8 @@ def _resume_or_start(
         durable: Any = resolve_store(store)
         if durable is not None and hasattr(durable, "has") and durable.has(run_id):
             policy = getattr(durable, "leases", None)
-            wait = policy.ttl * 1.5 if policy is not None else 0.0
-            acquire = getattr(durable, "acquire_lease", None)
-            if acquire is not None:  # wait for the dead worker's lease to lapse, then hand it on
-                durable.release_lease(acquire(run_id, wait=wait))
-            return resume(run_id, store=durable, workflow=workflow)
+            wait = policy.ttl * 1.5 if policy is not None else 0.0  # a dead worker's lease lapses
+            return resume(run_id, store=durable, workflow=workflow, wait=wait)
     return workflow.start(data, run_id=run_id, store=store)
 
 
