@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ("map_remote", "remote_run_ids", "run_remote")
 
+TELEMETRY_GRACE = 2.0  # seconds `map` waits for the telemetry of runs whose results are in
 FORWARDED = frozenset({"run_started", "transition", "run_waiting", "run_finished"})
 _WORKFLOWS: dict[str, Workflow] = {}
 _THREAD = threading.local()
@@ -268,11 +269,22 @@ async def _map_dask(
     loop = asyncio.get_running_loop()
     topic = f"fsmnb-telemetry-{uuid.uuid4().hex[:12]}"
 
+    finished = [0]
+    all_finished = asyncio.Event()
+    started = [0]  # runs that reached a worker's loop: each sends one run_finished
+
+    def publish(message: TelemetryEvent) -> None:
+        bus.publish(message)
+        if message.kind == "run_finished":
+            finished[0] += 1
+            if finished[0] >= started[0]:
+                all_finished.set()
+
     def relay(event: tuple[float, Any]) -> None:  # on the client's thread
         kind, run_id, state, name, t = event[1]
         message = TelemetryEvent(kind, run_id=run_id, state=state, name=name, time=t)
         if not loop.is_closed():
-            loop.call_soon_threadsafe(bus.publish, message)
+            loop.call_soon_threadsafe(publish, message)
 
     if client.asynchronous:
         raise TypeError(
@@ -287,6 +299,8 @@ async def _map_dask(
     remaining = [n]
 
     def deliver(i: int, result: Any) -> None:
+        if isinstance(result, bytes):
+            started[0] += 1
         on_result(i, result)
         remaining[0] -= 1
         if remaining[0] == 0:
@@ -315,6 +329,11 @@ async def _map_dask(
             collector = asyncio.ensure_future(asyncio.to_thread(collect))
             await done.wait()
             await collector
+            # Telemetry travels apart from results: let the last run_finished events land
+            # (bounded: a run refused before it started sends none).
+            if finished[0] < started[0]:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(all_finished.wait(), TELEMETRY_GRACE)
     finally:
         if futures and not done.is_set():
             await asyncio.to_thread(client.cancel, futures)
