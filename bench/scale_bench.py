@@ -37,9 +37,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.durable_bench import STATES, _load, chain  # noqa: E402
-from fsmnb import Workflow  # noqa: E402
-from fsmnb.engine import SqliteStore  # noqa: E402
+from bench.durable_bench import STATES, _load, chain
+from fsmnb import Workflow
+from fsmnb.engine import SqliteStore
 
 BURN = 0.02
 
