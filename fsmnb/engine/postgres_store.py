@@ -167,7 +167,6 @@ class PostgresStore(SqliteStore):
             min_size=1,
             max_size=pool_size,
             kwargs={"autocommit": True},
-            check=ConnectionPool.check_connection,
             timeout=commit_deadline,  # a checkout waits for a reconnection as long as a commit
             open=True,
             name="fsmnb",
