@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := .venv/.apt
 
-.PHONY: setup demo test lint typecheck unit browser bench lab clean system local-model
+.PHONY: setup demo test lint typecheck unit browser bench lab clean system local-model docs dist
 
 ## setup: create .venv, install fsmnb with its dev extras, and Debian packages when missing
 setup: $(STAMP)
@@ -39,6 +39,7 @@ test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax notebooks
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
+	$(BIN)/mkdocs build --strict --quiet
 
 unit: setup
 	$(BIN)/python -m pytest -q tests/unit
@@ -46,6 +47,19 @@ unit: setup
 ## browser: the JupyterLab-in-Chromium widget tests alone (screenshots in build/screenshots/)
 browser: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m browser tests/browser
+
+## docs: the documentation site (MkDocs Material + mkdocs-jupyter + mkdocstrings) into site/,
+## warnings as errors (mkdocs.yml has `strict: true`)
+docs: setup
+	$(BIN)/mkdocs build --strict --quiet
+
+## dist: build the sdist and wheel, check them (twine), install the wheel into a clean venv
+## and run a notebook with it
+dist: setup
+	rm -rf dist build/dist-venv
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/packaging
 
 ## local-model: build llama.cpp (fsmnb[local]) for `local:smollm2` — ~25 min on 2 cores; not part of CI.
 ## Portable build flags: a native build crashes in its AMX code on some CPUs.
@@ -58,9 +72,11 @@ local-model: setup
 bench:
 	bash bench/run.sh
 
-## lab: open JupyterLab on the example notebooks
+## lab: open JupyterLab on the example notebooks (saving widget state, as binder/ does)
 lab: setup
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@test -f $(VENV)/share/jupyter/lab/settings/overrides.json || cp binder/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(BIN)/jupyter lab --allow-root --notebook-dir=notebooks
 
 clean:
-	rm -rf $(VENV) .venv-bench build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench build dist site .pytest_cache .mypy_cache .ruff_cache

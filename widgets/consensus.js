@@ -19,6 +19,7 @@ function drawRound(r) {
   const pct = Math.max(0, Math.min(100, r.mean * 100));
   const head = h("div", "fsmnb-round-head");
   head.append(h("b", "", `round ${r.round}`));
+  if (r.phase) head.append(h("span", "fsmnb-phase", r.phase));
   head.append(h("span", "fsmnb-score", `mean ${r.mean.toFixed(3)} / threshold ${r.threshold.toFixed(2)}`));
   head.append(h("span", "fsmnb-verdict", r.reached ? "consensus" : "no consensus"));
   const bar = h("div", "fsmnb-bar");
@@ -38,7 +39,7 @@ function drawRound(r) {
     for (const x of row) {
       const td = h("td", "", Number(x).toFixed(2));
       td.style.background = heat(x);
-      td.style.color = x > 0.6 ? "white" : "inherit";
+      td.style.color = x > 0.6 ? "white" : "#1f2328"; // on the cell's own colour, in any theme
       tr.append(td);
     }
     table.append(tr);

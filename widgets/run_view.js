@@ -47,6 +47,36 @@ function svgText(g, cls, x, y, text, anchor = "middle") {
   node.textContent = text;
 }
 
+// Whether a kernel still stands behind this view. anywidget hands `render` a narrow proxy of
+// the ipywidgets model; Backbone's `set(null)` returns the model itself, whose `comm` is gone
+// after a kernel restart and absent for a view restored from the notebook's saved widget state.
+function backbone(model) {
+  try {
+    const real = model.set(null);
+    return real && typeof real.get === "function" ? real : null;
+  } catch {
+    return null;
+  }
+}
+
+function kernelGone(model) {
+  const real = backbone(model);
+  if (!real) return false; // a host we cannot ask: assume the kernel is there
+  if (!real.comm || real.comm_live === false) return true;
+  const comm = real.comm.jsServicesComm || real.comm;
+  if (comm.isDisposed) return true;
+  const kernel = real.widget_manager && real.widget_manager.kernel;
+  return Boolean(kernel && (kernel.isDisposed || kernel.status === "dead"));
+}
+
+function elapsed(since) {
+  if (!since) return "";
+  const s = Math.max(0, Date.now() / 1000 - since);
+  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m} min ${Math.floor(s % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
 function drawDiagram(model, box) {
   const svg = model.get("svg");
   if (!svg) {
@@ -54,6 +84,21 @@ function drawDiagram(model, box) {
     return new Map();
   }
   box.innerHTML = svg.slice(svg.indexOf("<svg"));
+  const root = box.querySelector("svg");
+  if (root) {
+    // Graphviz paints a white page: drop it so that the theme's background shows through,
+    // and grow the viewBox so that labels drawn under the lowest nodes stay inside.
+    root.querySelector("g.graph > polygon")?.setAttribute("fill", "transparent");
+    const vb = (root.getAttribute("viewBox") || "").split(/[ ,]+/).map(Number);
+    if (vb.length === 4 && vb.every(Number.isFinite)) {
+      const pad = 16;
+      root.setAttribute("viewBox", `${vb[0] - pad} ${vb[1]} ${vb[2] + 2 * pad} ${vb[3] + pad}`);
+      const h = parseFloat(root.getAttribute("height") || "");
+      const w = parseFloat(root.getAttribute("width") || "");
+      if (Number.isFinite(h)) root.setAttribute("height", `${h + pad}pt`);
+      if (Number.isFinite(w)) root.setAttribute("width", `${w + 2 * pad}pt`);
+    }
+  }
   const nodes = new Map();
   for (const g of box.querySelectorAll("g.node")) {
     const id = g.getAttribute("id") || "";
@@ -76,6 +121,7 @@ function restyle(model, nodes) {
   const visits = model.get("visits") || {};
   const failed = new Set(model.get("failed") || []);
   const active = model.get("active") || {};
+  const since = at.past ? {} : model.get("active_since") || {};
   for (const [name, g] of nodes) {
     const n = visits[name] || 0;
     const running = active[name] || [];
@@ -87,30 +133,46 @@ function restyle(model, nodes) {
     const b = shapeBox(g);
     if (!b) continue;
     svgText(g, "fsmnb-visits", b.x + b.width, b.y + 2, n > 1 ? `×${n}` : "", "start");
-    const listed = running.slice(0, 2).join(", ") + (running.length > 2 ? ` +${running.length - 2}` : "");
+    let listed = running.slice(0, 2).join(", ") + (running.length > 2 ? ` +${running.length - 2}` : "");
+    if (listed && since[name]) listed += ` · ${elapsed(since[name])}`;
     svgText(g, "fsmnb-effects", b.x + b.width / 2, b.y + b.height + 11, listed);
   }
 }
 
-function drawButtons(model, bar) {
+// `ui.sending`: the event sent and not yet answered (buttons stay disabled until the kernel's
+// "sent" message); `ui.gone`: no kernel behind the view (every control disabled).
+function drawButtons(model, bar, ui) {
   const events = model.get("allowed_events") || [];
   const status = model.get("status");
+  const state = model.get("state");
+  const busy = status === "running" ? (model.get("active") || {})[state] || [] : [];
   bar.replaceChildren();
   const live = status === "waiting" || status === "running";
+  const off = ui.gone || ui.sending !== null;
   for (const event of events) {
+    const interrupts = busy.length > 0;
     bar.append(
       h("button", {
-        class: "fsmnb-event",
+        class: `fsmnb-event${interrupts ? " fsmnb-interrupts" : ""}`,
         "data-event": event,
-        title: `run.send("${event}")`,
-        onclick: () => model.send({ type: "send", event }),
-      }, event),
+        title: interrupts
+          ? `run.send("${event}") now interrupts ${state}: it cancels ${busy.join(", ")} (their compensations run) and skips the rest of the state's work`
+          : `run.send("${event}")`,
+        onclick: () => ui.send({ type: "send", event }),
+      }, interrupts ? `${event} (interrupts)` : event),
     );
   }
   if (live) {
-    bar.append(h("button", { class: "fsmnb-cancel", onclick: () => model.send({ type: "cancel" }) }, "cancel"));
+    bar.append(h("button", { class: "fsmnb-cancel", onclick: () => ui.send({ type: "cancel" }) }, "cancel"));
   }
-  if (status === "waiting" && events.length) bar.prepend(h("span", { class: "fsmnb-hint" }, "send an event:"));
+  for (const button of bar.querySelectorAll("button")) button.disabled = off;
+  if (ui.sending !== null) {
+    bar.prepend(h("span", { class: "fsmnb-hint fsmnb-sending" }, `sending ${ui.sending}…`));
+  } else if (busy.length && events.length) {
+    bar.prepend(h("span", { class: "fsmnb-hint fsmnb-busy" }, `${state} is busy (${busy.join(", ")}): an event now interrupts it`));
+  } else if (status === "waiting" && events.length) {
+    bar.prepend(h("span", { class: "fsmnb-hint" }, "send an event:"));
+  }
 }
 
 function drawTimeline(model, list) {
@@ -165,13 +227,14 @@ function travel(model) {
     const at = model.get("step");
     model.send({ type: "fork", step: at == null ? model.get("steps") : at });
   });
-  const draw = () => {
+  const draw = (gone) => {
     const steps = model.get("steps");
     const at = shown(model);
+    slider.disabled = fork.disabled = gone;
     slider.max = String(steps);
     if (pending === null) slider.value = String(model.get("step") ?? steps);
     label.textContent = at.past ? `step ${at.step} / ${steps} · ${at.state}` : `step ${steps} / ${steps} · live`;
-    live.disabled = !at.past;
+    live.disabled = gone || !at.past;
     const made = model.get("forks") || [];
     forks.replaceChildren(...made.map((f) =>
       h("li", { class: "fsmnb-forked", "data-run": f.run_id },
@@ -185,6 +248,9 @@ function render({ model, el }) {
   const badge = h("span", { class: "fsmnb-badge" });
   const title = h("span", { class: "fsmnb-title" });
   const steps = h("span", { class: "fsmnb-steps" });
+  const clock = h("span", { class: "fsmnb-clock" });
+  const gone = h("div", { class: "fsmnb-gone", hidden: "" },
+    "No kernel behind this view (restarted, shut down, or a reopened notebook): it shows the run as it was last seen. Run the cell again to drive it.");
   const diagram = h("div", { class: "fsmnb-diagram" });
   const buttons = h("div", { class: "fsmnb-buttons" });
   const error = h("div", { class: "fsmnb-error" });
@@ -193,36 +259,74 @@ function render({ model, el }) {
   const slider = travel(model);
   const dataPane = h("details", {}, h("summary", {}, "data"), data);
   const root = h("div", { class: "fsmnb-run" },
-    h("div", { class: "fsmnb-head" }, title, badge, steps),
-    diagram, ...slider.nodes, buttons, error,
+    h("div", { class: "fsmnb-head" }, title, badge, steps, clock),
+    gone, diagram, ...slider.nodes, buttons, error,
     h("div", { class: "fsmnb-panes" },
       h("details", { open: "" }, h("summary", {}, "timeline"), timeline),
       dataPane));
   el.append(root);
 
+  const ui = {
+    sending: null,
+    gone: false,
+    send(message) {
+      if (ui.gone || ui.sending !== null) return;
+      try {
+        model.send(message);
+      } catch {
+        ui.gone = true; // "Cannot send": the comm died with its kernel
+        all();
+        return;
+      }
+      if (message.type === "send") {
+        ui.sending = message.event;
+        drawButtons(model, buttons, ui);
+      }
+    },
+  };
+  const onCustom = (message) => {
+    if (message && message.type === "sent") {
+      ui.sending = null;
+      schedule();
+    }
+  };
+  model.on("msg:custom", onCustom);
+
   let nodes = drawDiagram(model, diagram);
+  const tick = () => {
+    const status = model.get("status");
+    const running = status === "running" || status === "waiting";
+    const at = model.get("entered_at");
+    clock.textContent = running && at && !ui.gone ? `in ${model.get("state")} for ${elapsed(at)}` : "";
+    if (running && Object.keys(model.get("active") || {}).length) restyle(model, nodes);
+  };
   const head = () => {
     const status = model.get("status");
+    const n = model.get("steps");
     title.textContent = `${model.get("workflow")} · ${model.get("run_id")}`;
     badge.textContent = status;
     badge.className = `fsmnb-badge fsmnb-${status}`;
-    steps.textContent = `${model.get("steps")} steps · ${model.get("state")}`;
+    steps.textContent = `${n} ${n === 1 ? "step" : "steps"} · ${model.get("state")}`;
     root.dataset.workflow = model.get("workflow");
     root.dataset.state = model.get("state");
     root.dataset.status = status;
+    root.dataset.kernel = ui.gone ? "gone" : "live";
+    gone.hidden = !ui.gone;
+    root.classList.toggle("fsmnb-dead", ui.gone);
     const at = shown(model);
     root.dataset.step = at.past ? String(at.step) : "live";
     root.classList.toggle("fsmnb-past", at.past);
     if (at.past) dataPane.open = true; // moving the slider is asking to see the data
     error.textContent = model.get("error") || "";
+    tick();
   };
   const all = () => {
     head();
     restyle(model, nodes);
-    drawButtons(model, buttons);
+    drawButtons(model, buttons, ui);
     drawTimeline(model, timeline);
     drawData(model, data);
-    slider.draw();
+    slider.draw(ui.gone);
   };
   const onSvg = () => {
     nodes = drawDiagram(model, diagram);
@@ -238,13 +342,27 @@ function render({ model, el }) {
       all();
     });
   };
-  const watched = ["state", "status", "visits", "failed", "active", "allowed_events", "timeline", "data", "steps", "step", "snapshot", "forks", "error"];
+  // Once a second: the clocks move, and a kernel that went away is noticed.
+  const timer = setInterval(() => {
+    const now = kernelGone(model);
+    if (now !== ui.gone) {
+      ui.gone = now;
+      if (now) ui.sending = null;
+      all();
+    } else {
+      tick();
+    }
+  }, 1000);
+  const watched = ["state", "status", "visits", "failed", "active", "active_since", "entered_at", "allowed_events", "timeline", "data", "steps", "step", "snapshot", "forks", "error"];
   for (const name of watched) model.on(`change:${name}`, schedule);
   model.on("change:svg", onSvg);
+  ui.gone = kernelGone(model);
   all();
   return () => {
+    clearInterval(timer);
     for (const name of watched) model.off(`change:${name}`, schedule);
     model.off("change:svg", onSvg);
+    model.off("msg:custom", onCustom);
   };
 }
 

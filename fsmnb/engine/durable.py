@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.handlers import Path, format_path
 from fsmnb.engine.journal import EffectFinished, Entry
-from fsmnb.engine.journal_codec import diff_json, encode_data, encode_entry, encode_value
+from fsmnb.engine.journal_codec import (
+    diff_json,
+    encode_data,
+    encode_entry,
+    encode_transition,
+    encode_value,
+)
 from fsmnb.engine.leases import Lease
 from fsmnb.errors import SerializationError
 
@@ -41,6 +47,7 @@ __all__ = (
     "current_effect_key",
     "get_default_store",
     "open_store",
+    "open_stores",
     "resolve_store",
     "set_default_store",
     "writer_of",
@@ -127,6 +134,7 @@ class JournalWriter:
         "seq",
         "stopped",
         "store",
+        "types",
     )
 
     def __init__(
@@ -146,6 +154,8 @@ class JournalWriter:
         self.encoded: dict[str, str] = encode_data(data) if data else {}
         #: the scalar values as last journaled: unchanged ones are not encoded again
         self.scalars: dict[str, Any] = _scalars(data) if data else {}
+        #: their types, when they are the whole data (see `_diff`)
+        self.types: tuple[type, ...] | None = _types(data or {}, self.scalars)
         self.expect = expect or None
         self.lease = lease
         self.replay = Replay(self, replay)
@@ -171,6 +181,19 @@ class JournalWriter:
         if self.stopped is not None:
             return None  # fenced off or given up: a gap would follow; the store keeps a prefix
         kind = entry.kind
+        if kind == "transition" and self.expect is None and self.lease is not None:
+            # The hot path: one row, written as `encode_entry` writes it, straight to the batch.
+            seq = self.seq
+            self.seq = seq + 1
+            try:
+                row = encode_transition(entry, self._diff())  # type: ignore[arg-type]
+            except SerializationError as error:
+                raise _located(error, kind, entry, self.run) from None
+            self.store.buffer(self, (run_id, seq, *row))
+            replay = self.replay
+            if replay:
+                replay.clear()  # results of the state just left are never looked up again
+            return None
         if self.expect is not None:
             if kind == "transition" or kind == "run_finished":
                 self.expect = None
@@ -198,6 +221,7 @@ class JournalWriter:
             data = entry.data or {}  # type: ignore[union-attr]
             self.encoded = encode_data(data)
             self.scalars = _scalars(data)
+            self.types = _types(data, self.scalars)
             return encode_entry(entry, data=self.encoded)
         if kind == "transition" or kind == "run_finished":
             return encode_entry(entry, diff=self._diff())
@@ -211,8 +235,10 @@ class JournalWriter:
         encoded at all — a transition that changes nothing costs no JSON.
         """
         data = self.run.data
-        cache = self.encoded
         scalars = self.scalars
+        if data == scalars and tuple(map(type, data.values())) == self.types:
+            return None  # only scalars, each equal to the last journaled, of the same type
+        cache = self.encoded
         changed: list[tuple[str, str]] | None = None
         for key, value in data.items():
             cls = value.__class__
@@ -234,6 +260,7 @@ class JournalWriter:
             for key in removed:
                 del cache[key]
                 scalars.pop(key, None)
+        self.types = _types(data, scalars)
         if not changed and not removed:
             return None
         return diff_json(changed or (), removed or ())
@@ -254,6 +281,11 @@ _NOTHING = object()
 
 def _scalars(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v.__class__ in _SCALAR_TYPES}
+
+
+def _types(data: dict[str, Any], scalars: dict[str, Any]) -> tuple[type, ...] | None:
+    """The types of the data's values when all are scalars (the fast check of `_diff`)."""
+    return tuple(map(type, scalars.values())) if len(scalars) == len(data) else None
 
 
 def replay_key(entry: Entry) -> tuple[Any, ...]:
@@ -324,6 +356,11 @@ def set_default_store(store: Store | str | os.PathLike[str] | None) -> Store | N
     """
     _DEFAULT[0] = None if store is None else resolve_store(store)
     return _DEFAULT[0]
+
+
+def open_stores() -> list[Store]:
+    """The stores this process has opened by path and not closed."""
+    return [s for s in _OPEN.values() if not s.closed]
 
 
 def get_default_store() -> Store | None:

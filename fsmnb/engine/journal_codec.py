@@ -24,7 +24,7 @@ from typing import Any
 
 from fsmnb.engine.codecs import decode, dumps, encode
 from fsmnb.engine.handlers import format_path
-from fsmnb.engine.journal import STORED_KIND, Entry, from_compact
+from fsmnb.engine.journal import STORED_KIND, Entry, Transition, from_compact
 from fsmnb.errors import SerializationError
 
 __all__ = (
@@ -35,6 +35,7 @@ __all__ = (
     "diff_json",
     "encode_data",
     "encode_entry",
+    "encode_transition",
     "encode_value",
 )
 
@@ -142,6 +143,17 @@ def encode_entry(
         state = fields[0] if fields and isinstance(fields[0], str) else None
         body = dumps(list(fields))
     return STORED_KIND[kind], t, state, path, body
+
+
+def encode_transition(entry: Transition, diff: str | None) -> Row:
+    """A `Transition` as a row (what `encode_entry` writes, on the hot path of durable runs)."""
+    payload = entry.payload
+    body = (
+        f"[{_str(entry.source)},{_str(entry.event)},{_str(entry.target)},"
+        f"{'null' if payload is None else _json(encode(payload))},{_str(entry.origin)},"
+        f"{diff or 'null'}]"
+    )
+    return "transition", entry.time, entry.target, None, body
 
 
 def decode_row(kind: str, t: float, body: str) -> Entry:

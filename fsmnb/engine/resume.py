@@ -36,17 +36,17 @@ from fsmnb.engine.live import _LIVE, live_run
 from fsmnb.engine.run import Run
 from fsmnb.engine.run_make import restore_run, settle
 from fsmnb.engine.store import DurableStore, LeasingStore
-from fsmnb.errors import DefinitionError, EffectError, RunError, RunLeased, RunNotFound
+from fsmnb.errors import EffectError, RunError, RunLeased, RunNotFound
 from fsmnb.workflow.catalog import get_workflow
 
 if TYPE_CHECKING:
     from fsmnb.engine.clock import Clock
+    from fsmnb.engine.history_limit import History
     from fsmnb.engine.leases import Lease
-    from fsmnb.engine.manager import Manager
     from fsmnb.engine.store import Store
     from fsmnb.workflow.workflow import Workflow
 
-__all__ = ("Rebuilt", "rebuild", "recover", "restore", "resume")
+__all__ = ("Rebuilt", "continue_run", "rebuild", "restore", "restore_from", "resume")
 
 _log = logging.getLogger("fsmnb")
 
@@ -126,6 +126,7 @@ def restore(
     parent: str | None = None,
     clock: Clock | None = None,
     lease: Lease | None = None,
+    history: History | None = None,
 ) -> Run:
     """A `Run` rebuilt from its journal and attached to `store` again, not yet scheduled.
 
@@ -135,7 +136,7 @@ def restore(
     found = rebuild(journal)
     return restore_run(
         store, journal, found, workflow, run_id=run_id, tenant=tenant, parent=parent, clock=clock,
-        lease=lease,
+        lease=lease, history=history,
     )  # fmt: skip
 
 
@@ -199,14 +200,44 @@ def resume(
     return continue_run(run)
 
 
+def restore_from(
+    store: DurableStore,
+    run_id: str,
+    *,
+    workflow: Workflow | None = None,
+    clock: Clock | None = None,
+    history: History | None = None,
+    lease: Lease | None = None,
+) -> Run:
+    """The run `run_id` of `store`, restored as a record (not scheduled).
+
+    With `lease` (taken before the journal is read here) the run is driven under it.
+
+    Raises:
+        RunNotFound: the store has no such run.
+        DefinitionError: its workflow is not registered (pass `workflow=`).
+    """
+    journal = store.load(run_id)
+    if not journal:
+        raise RunNotFound(f"The store `{store.path}` has no run `{run_id}`.")
+    info = store.info(run_id) or {}
+    first = journal[0]
+    name = first.workflow if isinstance(first, RunStarted) else info.get("workflow", "")
+    wf = workflow if workflow is not None else get_workflow(name)
+    return restore(
+        store, journal, wf, run_id=run_id, tenant=info.get("tenant", "default"),
+        parent=info.get("parent"), clock=clock, history=history, lease=lease,
+    )  # fmt: skip
+
+
 def load_leased(
-    durable: DurableStore,
+    store: DurableStore,
     run_id: str,
     *,
     workflow: Workflow | None = None,
     clock: Clock | None = None,
     wait: float = 0.0,
-    tenant: str | None = None,
+    history: History | None = None,
 ) -> Run:
     """Take the lease of `run_id` (when the store leases), then read its journal and restore it.
 
@@ -216,77 +247,30 @@ def load_leased(
         RunNotFound: the store has no such run.
         RunLeased: another live process holds the lease.
     """
-    leasing = isinstance(durable, LeasingStore)
-    lease = durable.acquire_lease(run_id, wait=wait) if isinstance(durable, LeasingStore) else None
+    if not isinstance(store, LeasingStore):
+        return restore_from(store, run_id, workflow=workflow, clock=clock, history=history)
+    lease = store.acquire_lease(run_id, wait=wait)
     try:
-        journal = durable.load(run_id)
-        if not journal:
-            raise RunNotFound(
-                f"The store `{getattr(durable, 'path', durable)}` has no run `{run_id}`."
-            )
-        info = durable.info(run_id) or {}
-        first = journal[0]
-        name = first.workflow if isinstance(first, RunStarted) else info.get("workflow", "")
-        wf = workflow if workflow is not None else get_workflow(name)
-        run = restore(
-            durable, journal, wf, run_id=run_id, tenant=tenant or info.get("tenant", "default"),
-            parent=info.get("parent"), clock=clock, lease=lease,
-        )  # fmt: skip
+        run = restore_from(
+            store, run_id, workflow=workflow, clock=clock, history=history, lease=lease
+        )
     except BaseException:
-        if leasing and lease is not None:
-            durable.release_lease(lease)  # type: ignore[attr-defined]
+        store.release_lease(lease)
         raise
-    if leasing and lease is not None and run.done:
-        durable.release_lease(lease)  # type: ignore[attr-defined]
+    if run.done:
+        store.release_lease(lease)
     return run
 
 
-def load_instances(manager: Manager) -> int:
-    """Put every run of `manager.store` into `manager` (as records; nothing runs); return how many."""
-    store = manager.store
-    if not isinstance(store, DurableStore):
-        return 0
-    rows = [r for r in store.runs() if r["run_id"] not in manager._runs]
-    ids = [r["run_id"] for r in rows]
-    journals = store.journals(ids) if rows else {}
-    for row in rows:
-        run_id = row["run_id"]
-        live = live_run(run_id)
-        if live is not None:
-            manager._runs[run_id] = live
-            continue
-        try:
-            wf = manager.workflow(row["workflow"])
-            manager._runs[run_id] = restore(
-                store, journals.get(run_id, []), wf, run_id=run_id, tenant=row["tenant"],
-                parent=row["parent"],
-            )  # fmt: skip
-        except (DefinitionError, RunError) as error:
-            _log.warning("fsmnb: run %s is not loaded: %s", run_id, error)
-    return len(rows)
+def take_over(store: DurableStore, run: Run, *, history: History | None = None) -> Run | None:
+    """`run` (a record restored without a lease) under its lease, read again from the store.
 
-
-def recover(manager: Manager) -> list[str]:
-    """Schedule every ``interrupted`` instance of `manager`; return their ids.
-
-    With a leasing store each one is taken under its lease and read again
-    first (another process may have moved it since it was loaded); one that
-    another live process drives is left to it (and not in the returned ids).
+    Returns None when another live process drives it (it is left to that process).
     """
-    ids = [r.id for r in manager._runs.values() if r.status == RunStatus.INTERRUPTED]
-    store = manager.store
-    resumed = []
-    for run_id in ids:
-        run = manager._runs[run_id]
-        if isinstance(store, LeasingStore):
-            try:
-                run = load_leased(store, run_id, workflow=run.workflow, tenant=run.tenant)
-            except RunLeased as leased:
-                _log.info("fsmnb: run %s is driven elsewhere: %s", run_id, leased)
-                continue
-            manager._runs[run_id] = run
-            if run.status != RunStatus.INTERRUPTED:
-                continue  # it moved on (or ended) in the other process
-        continue_run(run)
-        resumed.append(run_id)
-    return resumed
+    if not isinstance(store, LeasingStore):
+        return run
+    try:
+        return load_leased(store, run.id, workflow=run.workflow, history=history)
+    except RunLeased as leased:
+        _log.info("fsmnb: run %s is driven elsewhere: %s", run.id, leased)
+        return None

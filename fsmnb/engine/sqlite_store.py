@@ -127,7 +127,7 @@ class SqliteStore:
             batch_size=batch_size,
             flush_interval=flush_interval,
         )
-        self._keeper = LeaseKeeper(self.renew_owner, self.leases)
+        self._keeper = LeaseKeeper(self._renew_once, self.leases)
         self._new_ids: set[str] = set()
         #: leases this store took or created and has not released: run id -> token
         self._held: dict[str, int] = {}
@@ -296,6 +296,15 @@ class SqliteStore:
             lambda: sqlite_leases.renew_owner(self.db, who, ttl=span, now=time.time())
         )
 
+    def _renew_once(self) -> int:
+        """The keeper's heartbeat: one attempt (a locked file is retried at the next tick)."""
+        now = time.time()
+        self._renewed = now
+        return self._transaction(
+            lambda: sqlite_leases.renew_owner(self.db, self.owner, ttl=self.leases.ttl, now=now),
+            retry=False,
+        )
+
     def lease_of(self, run_id: str) -> tuple[str, int, float] | None:
         """``(owner, token, expires)`` of the lease row of `run_id` (owner ``''``: released)."""
         return sqlite_leases.holder(self.db, run_id)
@@ -388,6 +397,7 @@ class SqliteStore:
         Their lease rows stay (tokens only grow, even for a run id used again).
         """
         params = [(r,) for r in run_ids]
+        self.flush()  # their buffered entries first, or they would outlive the delete
 
         def body() -> int:
             self.db.executemany("DELETE FROM entries WHERE run_id = ?", params)
@@ -502,10 +512,9 @@ class SqliteStore:
                 )
             )
 
-    def _transaction(self, body: Callable[[], _T]) -> _T:
+    def _transaction(self, body: Callable[[], _T], *, retry: bool = True) -> _T:
         """Run `body` in a write transaction, retried with backoff while the file is locked."""
         db = self.db
-        self.flush()  # commits keep journal order: earlier entries first
 
         def once() -> _T:
             db.execute("BEGIN IMMEDIATE")
@@ -522,7 +531,7 @@ class SqliteStore:
             try:
                 return once()
             except sqlite3.OperationalError as error:
-                if not _is_transient(error):
+                if not retry or not _is_transient(error):
                     raise
             out: _T = retrying(self.policy, _is_transient)(once)
             return out

@@ -1,8 +1,8 @@
 """The ``scripted`` model: replies written by the test or notebook author.
 
-    fsmnb.llm.script(["not json", '{"answer": "42"}'])           # in order
-    fsmnb.llm.script({"weather": "sunny", "*": "no idea"})        # by prompt substring
-    fsmnb.llm.script(lambda request: request.prompt.upper())     # computed
+    fsmnb.llm.scripted(["not json", '{"answer": "42"}'])           # in order
+    fsmnb.llm.scripted({"weather": "sunny", "*": "no idea"})        # by prompt substring
+    fsmnb.llm.scripted(lambda request: request.prompt.upper())     # computed
 
 Each call registers the script under ``scripted:<name>`` (``name="default"`` is
 also plain ``scripted``). A reply may be a string, or a dict/list which is sent
@@ -147,6 +147,6 @@ def named_script(rest: str) -> ScriptedProvider:
     if found is None:
         raise DefinitionError(
             f"No script called `{name}` for model `scripted:{name}`. Create it first with "
-            f"`fsmnb.llm.script([...], name={name!r})`."
+            f"`fsmnb.llm.scripted([...], name={name!r})`."
         )
     return found

@@ -213,3 +213,24 @@ def cancel(magics: FsmnbMagics, args: list[str]) -> None:
 @subcommand("help", usage="%fsm help", summary="list the subcommands")
 def help_(magics: FsmnbMagics, args: list[str]) -> None:
     print("%fsm subcommands:\n" + help_text())
+
+
+@subcommand(
+    "traceback",
+    usage="%fsm traceback",
+    summary="the whole traceback of the last failed run (shown short)",
+)
+def traceback_(magics: FsmnbMagics, args: list[str]) -> None:
+    from fsmnb.magics._failure import last_failure
+
+    if args:
+        raise UsageError("`%fsm traceback` takes no arguments.")
+    failure = last_failure()
+    if failure is None:
+        print(
+            "No failed run has been shown yet: `%fsm traceback` shows the last one's whole chain."
+        )
+        return
+    shell = magics.shell
+    if shell is not None:
+        shell.showtraceback(failure)

@@ -35,6 +35,7 @@ class RunTracker:
 
     __slots__ = (
         "active",
+        "entered",
         "failed",
         "finished",
         "pending",
@@ -55,9 +56,11 @@ class RunTracker:
     ) -> None:
         journal = run.journal
         self.start: float = journal[0].time if journal else 0.0
+        moves = [entry.time for entry in journal if entry.kind == "transition"]
+        self.entered: float = moves[-1] if moves else self.start  # when the current state began
         self.visits: dict[str, int] = run.visits
         self.failed: dict[str, None] = dict.fromkeys(failed_states(run))
-        self.active: dict[str, tuple[str, str]] = {}  # effect path -> (state, label)
+        self.active: dict[str, tuple[str, str, float]] = {}  # effect path -> (state, label, since)
         self.steps = run.steps
         self.rows: deque[Any] = deque(journal_rows(journal, self.start), maxlen=timeline_size)
         self.pending = False
@@ -71,10 +74,11 @@ class RunTracker:
             visits = self.visits
             visits[target] = visits.get(target, 0) + 1
             self.steps += 1
+            self.entered = event.time
             if self.active:  # leaving a state cancels its effects (their events may lag)
                 self.active = {p: a for p, a in self.active.items() if a[0] == target}
         elif kind == "effect_started":
-            self.active[event.path] = (event.state, event.name)
+            self.active[event.path] = (event.state, event.name, event.time)
         elif kind in _EFFECT_END:
             self.active.pop(event.path, None)
             if kind == "effect_failed":
@@ -101,6 +105,13 @@ class RunTracker:
     def active_by_state(self) -> dict[str, list[str]]:
         """The running effects' labels, by the state that started them."""
         by_state: dict[str, list[str]] = {}
-        for state, label in self.active.values():
+        for state, label, _since in self.active.values():
             by_state.setdefault(state, []).append(label)
         return by_state
+
+    def active_since(self) -> dict[str, float]:
+        """When the oldest running effect of each state started (epoch seconds)."""
+        since: dict[str, float] = {}
+        for state, _label, started in self.active.values():
+            since[state] = min(since.get(state, started), started)
+        return since

@@ -1,8 +1,10 @@
 """`Consensus`: each round's answers, their similarity heatmap, and the mean against the threshold.
 
 It listens to telemetry of kind ``consensus_round`` (data: ``round``, ``agents``,
-``answers``, ``matrix``, ``mean``, ``threshold``), published by the agents'
-consensus coordination; `add_round()` does the same from Python.
+``answers``, ``matrix``, ``mean``, ``threshold``, optionally ``phase``), published by
+the agents' consensus coordination; `add_round()` does the same from Python. A
+round's phase (e.g. "draft" or "review") labels it when one workflow runs several
+consensus steps; without one, the state that held the round does.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class Consensus(LiveWidget):
         title: a heading.
 
     Traits (same names in `widgets/consensus.js`):
-        rounds: ``{round, agents, answers, matrix, mean, threshold, reached}`` dicts.
+        rounds: ``{round, agents, answers, matrix, mean, threshold, reached, phase}`` dicts.
         threshold: the latest threshold. title: the heading.
     """
 
@@ -78,6 +80,7 @@ class Consensus(LiveWidget):
         mean: float | None = None,
         threshold: float | None = None,
         round: int | None = None,
+        phase: str = "",
     ) -> dict[str, Any]:
         """Add one round; returns it as shown (mean computed from `matrix` when not given).
 
@@ -107,6 +110,7 @@ class Consensus(LiveWidget):
             "mean": score,
             "threshold": self._threshold,
             "reached": score >= self._threshold,
+            "phase": phase,
         }
         self._rounds.append(entry)
         self._touch()
@@ -125,6 +129,7 @@ class Consensus(LiveWidget):
             mean=d.get("mean"),
             threshold=d.get("threshold"),
             round=d.get("round"),
+            phase=str(d.get("phase") or event.state or ""),
         )
 
     def _values(self) -> dict[str, Any]:

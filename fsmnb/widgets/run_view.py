@@ -51,6 +51,9 @@ class RunView(LiveWidget):
         workflow, run_id, state, status: what and where the run is.
         visits: times each state was entered. failed: states where an effect failed.
         active: running effects' labels by state. allowed_events: what `send` accepts now.
+        active_since: when the oldest running effect of each state started (epoch seconds).
+        entered_at: when the run entered its current state (epoch seconds); the view shows
+            how long it has been there, and how long its effects have been running.
         timeline: the latest rows ``{t, kind, state, text}``. data: the run's data (bounded JSON).
         steps: `run.steps`, the transitions so far: `run.at(0)` … `run.at(steps)`.
         step: the step the slider shows, 0 … steps; None follows the run live. Set it from
@@ -73,6 +76,8 @@ class RunView(LiveWidget):
     visits = t.Dict().tag(sync=True)
     failed = t.List(t.Unicode()).tag(sync=True)
     active = t.Dict().tag(sync=True)
+    active_since = t.Dict().tag(sync=True)
+    entered_at = t.Float(0.0).tag(sync=True)
     allowed_events = t.List(t.Unicode()).tag(sync=True)
     timeline: t.List[dict[str, Any]] = t.List().tag(sync=True)
     data = t.Dict().tag(sync=True)
@@ -101,10 +106,12 @@ class RunView(LiveWidget):
         run, track = self.run, self._track
         values = {
             "state": run.state,
-            "status": run.status,
+            "status": str(run.status),
             "visits": dict(track.visits),
             "failed": list(track.failed),
             "active": track.active_by_state(),
+            "active_since": track.active_since(),
+            "entered_at": track.entered,
             "allowed_events": list(run.allowed_events),
             "steps": track.steps,
             "timeline": track.take_rows(),
@@ -147,7 +154,8 @@ class RunView(LiveWidget):
             self.error = str(exc)
         else:
             self.error = ""
-        self._touch()
+        self.flush()  # the new state first, then the answer that enables the buttons again
+        self.send({"type": "sent", "event": event, "ok": not self.error})
 
     # -- time travel --------------------------------------------------------------------------------
 

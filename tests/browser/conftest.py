@@ -82,6 +82,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     (settings / "notification.jupyterlab-settings").write_text(
         '{"fetchNews": "false", "checkForUpdates": false}'
     )
+    # What docs/widgets.md asks of users: save widget state with the notebook, so that a
+    # reopened notebook shows each run as it ended.
+    widgets = base / "settings" / "@jupyter-widgets" / "jupyterlab-manager"
+    widgets.mkdir(parents=True)
+    (widgets / "plugin.jupyterlab-settings").write_text('{"saveState": true}')
     log = (base / "lab.log").open("wb")
     process = subprocess.Popen(
         [
@@ -155,6 +160,26 @@ def open_notebook(lab: Lab, context: Any, source: Path) -> Any:
         timeout=90_000,
     )
     return page
+
+
+def wait_for_kernel(page: Any) -> None:
+    """Wait until the current notebook's kernel is idle."""
+    page.wait_for_function(
+        """() => {
+            const panel = window.jupyterapp.shell.currentWidget;
+            const kernel = panel && panel.sessionContext && panel.sessionContext.session
+                && panel.sessionContext.session.kernel;
+            return kernel && kernel.status === 'idle';
+        }""",
+        timeout=90_000,
+    )
+
+
+def command(page: Any, name: str, args: dict[str, Any] | None = None) -> Any:
+    """Run a JupyterLab command (what a menu item does) and wait for it."""
+    return page.evaluate(
+        "([name, args]) => window.jupyterapp.commands.execute(name, args || {})", [name, args]
+    )
 
 
 def run_all(page: Any) -> None:

@@ -111,22 +111,25 @@ def run_race(
     try:
         while True:
             if time.perf_counter() - started > timeout:
-                raise AssertionError(f"the race did not end within {timeout:.0f} s (a hang)")
+                raise AssertionError(
+                    f"the race did not end within {timeout:.0f} s (a hang): {_stuck(runs_db)}"
+                )
             for i, worker in enumerate(workers):
                 code = worker.poll()
-                if code is None or (code == 0 and figures.kills >= kills):
-                    continue
-                if code not in (0, -9):
+                if code is None or code == 0:
+                    continue  # a worker ends (0) only once every run is done in the store
+                if code != -9:
                     raise AssertionError(f"worker failed with exit code {code}")
-                if code == -9:
-                    figures.self_kills += 1
-                    figures.kills += 1
+                figures.self_kills += 1
+                figures.kills += 1
                 workers[i] = spawn(figures.kills < kills)
-            if all(w.poll() == 0 for w in workers):
+            codes = [w.poll() for w in workers]
+            if all(c == 0 for c in codes):
                 break
-            if figures.kills < kills and _wait_for_progress(
-                workers[0], ledger_db, rng.randint(1, 2 * runs), rng
-            ):
+            if 0 in codes or figures.kills >= kills:
+                time.sleep(0.05)  # all done, or no more kills: let the others finish
+                continue
+            if _wait_for_progress(workers[0], ledger_db, rng.randint(1, 2 * runs), rng):
                 victim = rng.randrange(racers)
                 if workers[victim].poll() is None:
                     workers[victim].kill()
@@ -143,6 +146,15 @@ def run_race(
     figures.seconds = time.perf_counter() - started
     check(figures, runs_db, ledger_db)
     return figures
+
+
+def _stuck(runs_db: str) -> list[tuple[Any, ...]]:
+    """The runs not done, with their status and lease (what a hang report needs)."""
+    with sqlite3.connect(runs_db, timeout=30) as db:
+        return db.execute(
+            "SELECT r.run_id, r.status, l.owner, l.token, l.expires - strftime('%s', 'now') "
+            "FROM runs r LEFT JOIN leases l USING (run_id) WHERE r.status != 'done'"
+        ).fetchall()
 
 
 def _executions(ledger_db: str) -> int:

@@ -43,11 +43,42 @@ def test_displaying_a_run_shows_a_live_view_with_a_static_fallback(kernel):
     assert state["workflow"] == "steps"
     assert 'id="state&#45;middle"' in state["svg"] or 'id="state-middle"' in state["svg"]
     assert state["state"] == "first" and state["status"] == "running"
-    (result,) = [m for m in msgs if m["msg_type"] == "execute_result"]
-    data = result["content"]["data"]
+    # A display (not an execute_result) so that it can be updated when the run ends.
+    assert not [m for m in msgs if m["msg_type"] == "execute_result"]
+    (shown,) = [m for m in msgs if m["msg_type"] == "display_data"]
+    data = shown["content"]["data"]
     assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == comm_id
     assert data["text/plain"] == "<Run of 'steps': running in 'first'>"  # stable for nbval
     assert "<svg" in data["text/html"]  # what a viewer without the kernel shows
+    display_id = shown["content"]["transient"]["display_id"]
+
+    # After the cell in which the run ends, the same output gets the final drawing: nbconvert
+    # and GitHub show it.
+    msgs = kernel.execute("await run")
+    (update,) = [
+        m
+        for m in msgs
+        if m["msg_type"] == "update_display_data"
+        and m["content"]["transient"]["display_id"] == display_id
+    ]
+    final = update["content"]["data"]
+    assert final["text/plain"] == "<Run of 'steps': done in 'last'>"
+    assert ">done</span> in state <b>last</b>" in final["text/html"]
+    assert final["application/vnd.jupyter.widget-view+json"]["model_id"] == comm_id
+
+
+def test_a_run_displayed_after_it_ended_is_shown_once_as_it_ended(kernel):
+    msgs = kernel.execute("ended = steps.start()\nawait ended\nended")
+    (shown,) = [m for m in msgs if m["msg_type"] == "display_data"]
+    assert shown["content"]["data"]["text/plain"] == "<Run of 'steps': done in 'last'>"
+    kernel.drain(0.3)
+    display_id = shown["content"]["transient"]["display_id"]
+    assert not [
+        m
+        for m in kernel.messages
+        if m["msg_type"] == "update_display_data"
+        and m["content"]["transient"]["display_id"] == display_id
+    ]
 
 
 def test_state_changes_arrive_after_the_cell_has_finished(kernel):
@@ -91,6 +122,13 @@ def test_coalescing_caps_the_messages_of_a_fast_run(kernel):
     )
     msgs = kernel.execute("fast = spin.start()\ndisplay(fast)\nawait fast")
     comm_id, _ = _view_comm(kernel, msgs)
+    kernel.wait_for(
+        lambda m: (
+            m["msg_type"] == "comm_msg"
+            and m["content"]["comm_id"] == comm_id
+            and m["content"]["data"].get("state", {}).get("status") == "done"
+        )
+    )
     kernel.drain(0.3)
     updates = kernel.updates(comm_id)
     final = kernel.latest(comm_id)
