@@ -25,9 +25,10 @@ if TYPE_CHECKING:
     from fsmnb.engine.leases import Lease
     from fsmnb.engine.resume import Rebuilt
     from fsmnb.engine.store import Store
+    from fsmnb.workflow.events import Result
     from fsmnb.workflow.workflow import Workflow
 
-__all__ = ("create_run", "drive_inline", "fork_from", "restore_run", "settle")
+__all__ = ("create_run", "drive_inline", "fork_from", "restore_run", "run_to_end", "settle")
 
 
 def create_run(
@@ -69,7 +70,8 @@ def create_run(
             sink = store.attach(run, forked_from=forked[0], fork_step=forked[1])
         run._sink = sink
         run.replay = sink.replay
-    run.record(RunStarted(time.time(), workflow.name, dict(data) if data else None, run.state))
+    started = (time.time(), workflow.name, dict(data) if data else None, run.state)
+    run.record(tuple.__new__(RunStarted, started))
     if forked is not None:
         run.record(RunForked(time.time(), *forked))
     if event is not None:
@@ -171,7 +173,8 @@ def fork_from(
 
 
 def _keep(history: History | None, store: Store | None) -> int:
-    if history is None and isinstance(store, DurableStore):
+    # (`store is not None` first: an isinstance check against a protocol costs microseconds)
+    if history is None and store is not None and isinstance(store, DurableStore):
         return 0  # replay needs only the writer's table; `run.journal` reads the store
     return history_limit(history)
 
@@ -195,6 +198,28 @@ def settle(run: Run, *, schedule: bool = True) -> Run:
     else:
         run._idle()
     return run
+
+
+async def run_to_end(workflow: Workflow, data: dict[str, Any], /, **options: Any) -> Result:
+    """Start a run and drive it to its end in the caller's task (`await wf.run(...)`).
+
+    Raises:
+        RunError: the run failed, or stopped to wait for an external event.
+    """
+    from fsmnb.engine.start import start_run
+
+    run = start_run(workflow, data, schedule=False, **options)
+    if run._phase == _IDLE and run.status == RunStatus.RUNNING:
+        await run._drive_here()  # in this task: no task or loop round trip per run
+    result = await run.wait(until_idle=True)
+    if result.status == RunStatus.WAITING:
+        allowed = ", ".join(f"`{e}`" for e in run.allowed_events)
+        raise RunError(
+            f"Run `{run.id}` of `{workflow.name}` is waiting in state `{run.state}` for one "
+            f"of {allowed}. `run()` runs to the end; use `run = {workflow.name}.start(...)` "
+            f"and `run.send(event)` for workflows that wait for events."
+        )
+    return result
 
 
 async def drive_inline(run: Run) -> None:

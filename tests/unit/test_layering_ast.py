@@ -28,6 +28,8 @@ RANK = {
     "llm": 5,
     "agents": 6,
     "signals": 7,
+    "designer": 7,
+    "templates": 7,
     "mcp": 8,
     "magics": 8,
     "widgets": 8,
@@ -43,6 +45,10 @@ ALLOWED_IMPORTS = {
     ),
     ("fsmnb.magics.mcp_service", "fsmnb.mcp"): "`%fsm mcp start` runs the MCP server in the kernel",
     ("fsmnb.magics.mcp_service", "fsmnb.mcp.http"): "`%fsm mcp start` serves MCP over HTTP",
+    ("fsmnb.magics.design", "fsmnb.widgets.designer"): "`%fsm design` opens the designer widget",
+    ("fsmnb.signals.cli", "fsmnb.mcp.http"): "`fsmnb serve` also serves the MCP endpoint",
+    ("fsmnb.signals.cli", "fsmnb.mcp.security"): "`fsmnb serve` also serves the MCP endpoint",
+    ("fsmnb.signals.cli", "fsmnb.mcp.server"): "`fsmnb serve` also serves the MCP endpoint",
 }
 
 #: (module, attribute) -> why a private attribute of another object may be used there.
@@ -54,6 +60,9 @@ ALLOWED_PRIVATE = {
     ("fsmnb.engine.history", "_asdict"): "namedtuple's public API has a leading underscore",
     ("fsmnb.engine.journal", "_asdict"): "namedtuple's public API has a leading underscore",
     ("fsmnb.engine.journal", "_make"): "namedtuple's public API has a leading underscore",
+    ("fsmnb.signals.flows", "_resolved"): "a FlowStep's resolved callable, within its package",
+    ("fsmnb.signals.flow_check", "_resolved"): "a FlowStep's resolved callable, within its package",
+    ("fsmnb.signals.service_http", "_metrics"): "the service's counters, within its package",
 }
 
 
@@ -82,8 +91,8 @@ def _imported(tree: ast.Module, module: str) -> Iterator[str]:
                 base = ".".join([*package[: len(package) - node.level], *base.split(".")]).strip(
                     "."
                 )
-            if base == "fsmnb":
-                yield from (f"fsmnb.{a.name}" for a in node.names)
+            if base == "fsmnb":  # `from fsmnb import x`: a module, or a name the root exports
+                yield from (f"fsmnb.{a.name}" for a in node.names if not a.name.startswith("__"))
             else:
                 yield base
 
