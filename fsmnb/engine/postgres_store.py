@@ -91,7 +91,7 @@ def safe_url(url: str) -> str:
         return url
     host = parts.hostname or ""
     netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def _is_transient(error: BaseException) -> bool:
@@ -624,6 +624,10 @@ class PostgresStore(SqliteStore):
 
     # -- reading -------------------------------------------------------------------------------
 
+    def fetch(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        """The rows of one query (``%s`` marks), retried while the server is away."""
+        return self._all(sql, params)
+
     def _all(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         def query() -> list[tuple[Any, ...]]:
             with self.pool.connection() as conn:
@@ -680,7 +684,7 @@ class _QmarkConnection:
         self.store = store
 
     def execute(self, sql: str, params: Any = ()) -> _Rows:
-        return _Rows(self.store._all(sql.replace("?", "%s"), tuple(params)))
+        return _Rows(self.store.fetch(sql.replace("?", "%s"), tuple(params)))
 
 
 class _Rows(list[tuple[Any, ...]]):
