@@ -460,6 +460,10 @@ class PostgresStore(SqliteStore):
             except StoreError:
                 return  # closed, or the server stayed away: the rows wait for the next holder
             fresh = [r for r in rows if r[0] not in self._delivered]
+            if not fresh:
+                if self._pumps.get(run_id):
+                    continue  # news came while reading: read again
+                return
             for row_id, event, payload in fresh:
                 with contextlib.suppress(FsmnbError):  # its failure is the run's own business
                     await run.wait(until_idle=True)
@@ -474,10 +478,8 @@ class PostgresStore(SqliteStore):
                     run.send(event, **json.loads(payload))
                 except FsmnbError as error:  # refused: logged, and the row is consumed
                     _log.warning("fsmnb: event %r to run %s refused: %s", event, run_id, error)
-            if fresh:
-                self.flush()
-            if not self._pumps.get(run_id):
-                return
+            self.flush()
+            # and read again: a row committed while these were delivered may have no wake-up left
 
     # -- buffering and commits -----------------------------------------------------------------
 
