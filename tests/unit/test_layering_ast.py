@@ -28,7 +28,7 @@ RANK = {
     "llm": 5,
     "agents": 6,
     "signals": 7,
-    "designer": 7,
+    "designer": 7,  # a drawing as plain data over fsm/effects/workflow; the widget sits above it
     "templates": 7,
     "mcp": 8,
     "magics": 8,
