@@ -178,9 +178,13 @@ class JournalWriter:
             self.stopped = reason
 
     def __call__(self, run_id: str, entry: Entry) -> bool | None:
-        if self.stopped is not None:
-            return None  # fenced off or given up: a gap would follow; the store keeps a prefix
         kind = entry.kind
+        if self.stopped is not None:
+            # Fenced off or given up: nothing more is journaled (a gap would follow; the store
+            # keeps a prefix), and the run fails with the reason unless it is ending anyway.
+            if kind == "run_finished":
+                return None
+            raise self.stopped
         if kind == "transition" and self.expect is None and self.lease is not None:
             # The hot path: one row, written as `encode_entry` writes it, straight to the batch.
             seq = self.seq

@@ -10,7 +10,7 @@ implements the same, each verb one transaction):
 | ``renew_lease(lease, *, ttl) -> Lease`` | extend it if its token is still the row's; otherwise `LeaseLost` |
 | ``release_lease(lease)`` | free it (owner ``''``, expired) if its token is still the row's; the token stays, so it only grows |
 | ``renew_owner(owner, *, ttl) -> int`` | extend every unexpired lease of `owner` (the heartbeat of the `LeaseKeeper`) |
-| commit fencing | in the commit's transaction, for each run with entries in the batch: ``UPDATE … SET expires = now + ttl WHERE run_id = ? AND token = ?``; a run whose token no longer matches gets none of its entries written and its driver gets `LeaseLost` |
+| commit fencing | in the commit's transaction, one read for the batch: the runs whose row token differs from the writer's (SQLite: ``json_each`` over ``{run_id: token}`` joined with the lease rows); such a run gets none of its entries written and its driver gets `LeaseLost`; every ``ttl / 3`` the commit also extends the leases of its runs and of the owner |
 
 Why it is safe: the token of a run only grows and every acquisition raises it
 in a transaction, so once another process has taken a run, no commit carrying

@@ -8,12 +8,13 @@ process sharing the file. Tokens only grow: releasing a lease keeps its row
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 
 from fsmnb.engine.leases import Lease, owner_is_dead
 
-__all__ = ("acquire", "fence", "holder", "insert_new", "release", "renew", "renew_owner")
+__all__ = ("acquire", "extend", "fence", "holder", "insert_new", "release", "renew", "renew_owner")
 
 
 def holder(db: sqlite3.Connection, run_id: str) -> tuple[str, int, float] | None:
@@ -101,23 +102,27 @@ def insert_new(
     return raised
 
 
-def fence(db: sqlite3.Connection, tokens: dict[str, int], *, expires: float) -> dict[str, str]:
-    """Check and extend the leases of the runs in a commit; return the ones lost (run: holder).
+def extend(db: sqlite3.Connection, run_ids: list[str], *, expires: float) -> None:
+    """Extend the leases of these runs (whose tokens a `fence` in this transaction checked)."""
+    if run_ids:
+        db.execute(
+            "UPDATE leases SET expires = ? WHERE run_id IN (SELECT value FROM json_each(?))",
+            (expires, json.dumps(run_ids)),
+        )
 
-    One ``UPDATE … WHERE run_id = ? AND token = ?`` per run: when every run
-    matches (the common case) nothing else is read.
+
+def fence(db: sqlite3.Connection, tokens: dict[str, int]) -> dict[str, str]:
+    """Check the leases of the runs in a commit; return the ones lost (run id: holder).
+
+    One statement for the whole commit, reading only (the keeper and the commit's
+    periodic `renew_owner` extend leases): every run's token is looked up by its
+    primary key inside SQLite (``json_each`` over ``{run_id: token}``).
     """
     if not tokens:
         return {}
-    matched = db.executemany(
-        "UPDATE leases SET expires = ? WHERE run_id = ? AND token = ?",
-        [(expires, run_id, token) for run_id, token in tokens.items()],
-    ).rowcount
-    if matched == len(tokens):
-        return {}
-    lost: dict[str, str] = {}
-    for run_id, token in tokens.items():
-        row = holder(db, run_id)
-        if row is None or row[1] != token:
-            lost[run_id] = row[0] if row is not None else ""
-    return lost
+    rows = db.execute(
+        "SELECT j.key, coalesce(l.owner, '') FROM json_each(?) AS j "
+        "LEFT JOIN leases AS l ON l.run_id = j.key WHERE l.token IS NOT j.value",
+        (json.dumps(tokens),),
+    ).fetchall()
+    return {str(run_id): str(owner) for run_id, owner in rows}

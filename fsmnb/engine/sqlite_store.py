@@ -472,7 +472,7 @@ class SqliteStore:
                 for run_id, w in writers.items()
                 if run_id not in fresh and w.lease is not None
             }
-            lost = sqlite_leases.fence(db, tokens, expires=expires)
+            lost = sqlite_leases.fence(db, tokens)
             rows, ended = batch.rows, batch.ended
             if lost or taken:
                 gone = lost.keys() | taken.keys()
@@ -483,9 +483,10 @@ class SqliteStore:
                 db.executemany(_UPDATE_RUN, ended)
                 ends = [(e[4], raised.get(e[4]) or writers[e[4]].token) for e in ended]
                 sqlite_leases.release(db, ends)
-            if now - self._renewed > self.leases.renew_every:
+            renewed = now - self._renewed > self.leases.renew_every
+            if renewed:  # every lease this process holds, and those of this commit's runs
                 sqlite_leases.renew_owner(db, self.owner, ttl=self.leases.ttl, now=now)
-                self._renewed = now
+                sqlite_leases.extend(db, [r for r in tokens if r not in lost], expires=expires)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
@@ -494,8 +495,13 @@ class SqliteStore:
         self._new_ids.difference_update(new_ids)
         for run_id, token in raised.items():
             self._held[run_id] = token
-        for writer in writers.values():
-            writer.renewed(expires, raised.get(writer.run.id))
+        if renewed:
+            self._renewed = now
+        if renewed or raised:
+            for writer in writers.values():  # what the store now holds for them
+                run_id = writer.run.id
+                if renewed or run_id in raised:
+                    writer.renewed(expires, raised.get(run_id))
         for e in ended:
             self._held.pop(e[4], None)
         for run_id, holder in lost.items():
