@@ -44,6 +44,7 @@ from fsmnb.engine.leases import (
     process_owner,
     run_leased,
 )
+from fsmnb.engine.live import _ID_PREFIX
 from fsmnb.engine.postgres_schema import migrate
 from fsmnb.engine.sqlite_store import _LIVE_STORES, _SELECT_RUNS, RUN_COLUMNS, SqliteStore
 from fsmnb.errors import FsmnbError, MissingExtraError, RunNotFound, StoreError
@@ -59,6 +60,8 @@ __all__ = ("PostgresStore", "is_postgres_url", "safe_url")
 
 _log = logging.getLogger("fsmnb")
 _T = TypeVar("_T")
+#: ids with this process's prefix that stores of this process created, by database URL
+_MINE: dict[str, set[str]] = {}
 
 _INSERT_RUN = (
     "INSERT INTO runs (run_id, workflow, tenant, parent, state, status, steps, created, updated,"
@@ -186,6 +189,7 @@ class PostgresStore(SqliteStore):
         #: leases this store took or created and has not released: run id -> token
         self._held: dict[str, int] = {}
         self._renewed = time.time()
+        self._mine = _MINE.setdefault(url, set())
         self._in_doubt = False  # the last commit failed: it may have reached the server
         self._consumed: list[int] = []  # inbox rows the next commit deletes
         # runs held here with the loop they run on, for inbox deliveries (a `Run`: the inbox
@@ -212,6 +216,8 @@ class PostgresStore(SqliteStore):
     ) -> JournalWriter:
         """Make `run` durable: journal it here from its first entry (its lease comes with it)."""
         writer = super().attach(run, forked_from=forked_from, fork_step=fork_step)
+        if run.id.startswith(_ID_PREFIX):
+            self._mine.add(run.id)
         self._listen_for(run)
         return writer
 
@@ -250,9 +256,17 @@ class PostgresStore(SqliteStore):
         return [r for (r,) in self._all("SELECT run_id FROM runs ORDER BY created, run_id")]
 
     def has(self, run_id: str) -> bool:
-        """Whether the store knows `run_id` (committed or buffered)."""
+        """Whether the store knows `run_id` (committed or buffered).
+
+        An id this process generated (`new_run_id`: its random prefix, a counter)
+        can only be in the database if a store of this process put it there, so
+        it is answered from memory: no round trip per new run.
+        """
         if run_id in self._new_ids:
             return True
+        mine = self._mine
+        if run_id.startswith(_ID_PREFIX):
+            return run_id in mine
         return self._one("SELECT 1 FROM runs WHERE run_id = %s", (run_id,)) is not None
 
     def info(self, run_id: str) -> dict[str, Any] | None:
@@ -295,6 +309,7 @@ class PostgresStore(SqliteStore):
         Their lease rows stay (tokens only grow, even for a run id used again).
         """
         self.flush()
+        self._mine.difference_update(run_ids)
 
         def delete() -> int:
             with self.pool.connection() as conn, conn.transaction():

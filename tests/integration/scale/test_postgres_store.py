@@ -15,7 +15,7 @@ from fsmnb.engine import SqliteStore
 from fsmnb.engine.analytics import workflow_stats
 from fsmnb.engine.postgres_schema import VERSION
 from fsmnb.engine.postgres_store import PostgresStore
-from fsmnb.errors import LeaseLost, RunLeased, StoreError
+from fsmnb.errors import FsmnbError, LeaseLost, RunLeased, StoreError
 from tests.integration.scale.pg_server import PASSWORD, PgServer
 
 
@@ -180,3 +180,15 @@ async def test_a_server_restart_mid_run_pauses_and_loses_nothing(
             ]  # fmt: skip
     finally:
         store.close()
+
+
+async def test_a_generated_run_id_used_again_is_refused_without_a_query(pg_url: str) -> None:
+    first, second = PostgresStore(pg_url), PostgresStore(pg_url)
+    try:
+        done = await charging([]).run(amount=1, store=first)
+        with pytest.raises(FsmnbError, match="already has a run"):
+            charging([]).start(amount=2, store=second, run_id=done.run_id)
+        assert second.has(done.run_id) and not second.has(done.run_id + "0")
+    finally:
+        first.close()
+        second.close()
