@@ -29,7 +29,7 @@ RANK = {
     "agents": 6,
     "signals": 7,
     "designer": 7,  # a drawing as plain data over fsm/effects/workflow; the widget sits above it
-    "templates": 7,
+    "templates": 7,  # seed 000's AI workflows built over agents and llm; MCP serves them
     "mcp": 8,
     "magics": 8,
     "widgets": 8,
