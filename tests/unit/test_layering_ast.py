@@ -60,9 +60,6 @@ ALLOWED_PRIVATE = {
     ("fsmnb.engine.history", "_asdict"): "namedtuple's public API has a leading underscore",
     ("fsmnb.engine.journal", "_asdict"): "namedtuple's public API has a leading underscore",
     ("fsmnb.engine.journal", "_make"): "namedtuple's public API has a leading underscore",
-    ("fsmnb.signals.flows", "_resolved"): "a FlowStep's resolved callable, within its package",
-    ("fsmnb.signals.flow_check", "_resolved"): "a FlowStep's resolved callable, within its package",
-    ("fsmnb.signals.service_http", "_metrics"): "the service's counters, within its package",
 }
 
 
@@ -91,8 +88,8 @@ def _imported(tree: ast.Module, module: str) -> Iterator[str]:
                 base = ".".join([*package[: len(package) - node.level], *base.split(".")]).strip(
                     "."
                 )
-            if base == "fsmnb":  # `from fsmnb import x`: a module, or a name the root exports
-                yield from (f"fsmnb.{a.name}" for a in node.names if not a.name.startswith("__"))
+            if base == "fsmnb":
+                yield from (f"fsmnb.{a.name}" for a in node.names)
             else:
                 yield base
 
