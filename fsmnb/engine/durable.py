@@ -320,10 +320,23 @@ _OPEN: dict[str, SqliteStore] = {}
 
 
 def open_store(path: str | os.PathLike[str]) -> SqliteStore:
-    """The `SqliteStore` of the file at `path` (one per file and process, opened on first use)."""
+    """The store at `path`, one per process, opened on first use.
+
+    A ``postgresql://`` URL opens a `PostgresStore` (``pip install 'fsmnb[postgres]'``);
+    anything else is the path of a SQLite file (`SqliteStore`).
+    """
     from fsmnb.engine.sqlite_store import SqliteStore
 
-    key = str(path) if str(path) == ":memory:" else os.path.abspath(path)
+    text = str(path)
+    if text.startswith(("postgresql://", "postgres://")):
+        from fsmnb.engine.postgres_store import PostgresStore
+
+        key = text
+        store = _OPEN.get(key)
+        if store is None or store.closed:
+            store = _OPEN[key] = PostgresStore(text)
+        return store
+    key = text if text == ":memory:" else os.path.abspath(path)
     store = _OPEN.get(key)
     if store is None or store.closed:
         store = _OPEN[key] = SqliteStore(path)
