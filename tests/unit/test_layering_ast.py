@@ -29,7 +29,7 @@ RANK = {
     "agents": 6,
     "signals": 7,
     "designer": 7,  # a drawing as plain data over fsm/effects/workflow; the widget sits above it
-    "templates": 7,  # workflow templates over agents and llm; the MCP server serves them
+    "templates": 7,  # seed 000's AI workflows built over agents and llm; MCP serves them
     "mcp": 8,
     "magics": 8,
     "widgets": 8,
@@ -46,6 +46,9 @@ ALLOWED_IMPORTS = {
     ("fsmnb.magics.mcp_service", "fsmnb.mcp"): "`%fsm mcp start` runs the MCP server in the kernel",
     ("fsmnb.magics.mcp_service", "fsmnb.mcp.http"): "`%fsm mcp start` serves MCP over HTTP",
     ("fsmnb.magics.design", "fsmnb.widgets.designer"): "`%fsm design` opens the designer widget",
+    ("fsmnb.signals.cli", "fsmnb.mcp.http"): "`fsmnb serve` also serves the MCP endpoint",
+    ("fsmnb.signals.cli", "fsmnb.mcp.security"): "`fsmnb serve` also serves the MCP endpoint",
+    ("fsmnb.signals.cli", "fsmnb.mcp.server"): "`fsmnb serve` also serves the MCP endpoint",
 }
 
 #: (module, attribute) -> why a private attribute of another object may be used there.
@@ -85,8 +88,8 @@ def _imported(tree: ast.Module, module: str) -> Iterator[str]:
                 base = ".".join([*package[: len(package) - node.level], *base.split(".")]).strip(
                     "."
                 )
-            if base == "fsmnb":  # `from fsmnb import x`: a module, or a name the root exports
-                yield from (f"fsmnb.{a.name}" for a in node.names if not a.name.startswith("__"))
+            if base == "fsmnb":
+                yield from (f"fsmnb.{a.name}" for a in node.names)
             else:
                 yield base
 
