@@ -143,12 +143,13 @@ def _http_defaults() -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Load the sources and serve them until interrupted."""
+    from fsmnb.engine.history_limit import get_history
     from fsmnb.engine.manager import Manager
     from fsmnb.errors import FsmnbError
     from fsmnb.mcp.loader import load_workflows
     from fsmnb.mcp.server import FsmServer
 
-    manager = Manager()
+    manager = Manager(history=get_history())  # as FsmServer's own: runs keep their recent steps
     try:
         for source in args.sources:
             for wf in load_workflows(source):

@@ -23,6 +23,7 @@ from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp_types import ToolAnnotations
 from pydantic import ValidationError
 
+from fsmnb.engine.history_limit import get_history
 from fsmnb.engine.manager import Manager
 from fsmnb.engine.run import Run
 from fsmnb.errors import FsmnbError, RunNotFound
@@ -91,7 +92,9 @@ class FsmServer:
         call_threads_per_tenant: int = 2,
         quota: TenantQuota | None = None,
     ) -> None:
-        self.manager = manager if manager is not None else Manager()
+        # Runs made over MCP keep what `wf.start()` runs keep in memory, so that
+        # `get_fsm_state(history=True)` and journal analytics show their steps.
+        self.manager = manager if manager is not None else Manager(history=get_history())
         self.default_tenant = tenant
         self.allow_network = allow_network
         self.pipeline_timeout = pipeline_timeout

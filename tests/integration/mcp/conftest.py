@@ -61,7 +61,7 @@ def _callables() -> Iterator[None]:
 @pytest.fixture
 def app() -> FsmServer:
     """An `FsmServer` over a fresh manager serving `door` and `worker`."""
-    return FsmServer(Manager([make_door(), make_worker()]))
+    return FsmServer(Manager([make_door(), make_worker()], history="all"))
 
 
 class ThreadedServer:
@@ -74,7 +74,9 @@ class ThreadedServer:
         started = threading.Event()
 
         async def start() -> None:
-            self.app = FsmServer(Manager([make_door(), make_worker()]), tenant="alpha")
+            self.app = FsmServer(
+                Manager([make_door(), make_worker()], history="all"), tenant="alpha"
+            )
             self.handle = await serve_http_in_background(
                 self.app, port=0, tenant="alpha", tenants=self.tenants, **options
             )
