@@ -88,8 +88,8 @@ def _imported(tree: ast.Module, module: str) -> Iterator[str]:
                 base = ".".join([*package[: len(package) - node.level], *base.split(".")]).strip(
                     "."
                 )
-            if base == "fsmnb":
-                yield from (f"fsmnb.{a.name}" for a in node.names)
+            if base == "fsmnb":  # `from fsmnb import x`: a module, or a name the root exports
+                yield from (f"fsmnb.{a.name}" for a in node.names if not a.name.startswith("__"))
             else:
                 yield base
 
