@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 warnings.simplefilter("ignore")
 
+import selection_set  # noqa: E402  (bench/ is on sys.path when this file runs)
+
 from fsmnb.agents import Agent  # noqa: E402
 from fsmnb.agents.examples import make_registry  # noqa: E402
 
@@ -237,6 +239,7 @@ class Scores:
 
 
 async def retrieval(embedder: str, cases: list[Case]) -> list[Outcome]:
+    """`find_similar` top-1 and `agent.plan` for each case, on a fresh example registry."""
     base, _, variant = embedder.partition("/")
     options = {"lexical_weight": 0.0} if variant == "dense" else {}
     registry = make_registry(embedder=base, **options)
@@ -294,19 +297,78 @@ def table(rows: list[tuple[str, str, Scores]]) -> str:
     return "\n".join(lines)
 
 
+def confusion(outcomes: list[Outcome], kinds: dict[str, str]) -> str:
+    """Per problem kind: how many, right, another workflow, create-new when one fits, and a
+    workflow chosen when a new one was needed."""
+    lines = ["| kind | problems | plan correct | wrong workflow | created new instead "
+             "| used a workflow instead of new |", "| --- | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    for kind in dict.fromkeys(kinds.values()):
+        mine = [o for o in outcomes if kinds[o.problem] == kind]
+        right = sum(o.planned == o.expected for o in mine)
+        wrong = sum(o.expected is not None and o.planned not in (None, o.expected) for o in mine)
+        new = sum(o.expected is not None and o.planned is None for o in mine)
+        used = sum(o.expected is None and o.planned is not None for o in mine)
+        lines.append(f"| {kind} | {len(mine)} | {right} ({right / len(mine):.0%}) | {wrong} "
+                     f"| {new} | {used} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def issue12(embedders: list[str], args: argparse.Namespace) -> None:
+    """The 160-problem set of `selection_set`: plan accuracy per half and a confusion table."""
+    split = selection_set.split()
+    kinds = {p: k for p, _, k in selection_set.cases()}
+    print(
+        f"issue-12 set: {len(kinds)} problems ({', '.join(f'{h}: {len(c)}' for h, c in split.items())})"
+    )
+    rows, tables = [], []
+    for name in embedders:
+        for half, cases in split.items():
+            outcomes = asyncio.run(retrieval(name, [(p, e) for p, e, _ in cases]))
+            rows.append((name, half, Scores.of(outcomes)))
+            if half == "tuning" and args.calibrate:
+                t, acc = calibrate(outcomes)
+                print(f"  {name}: calibrated create-new threshold {t} (tuning accuracy {acc:.0%})")
+            if half == "held-out":
+                tables.append(f"{label(name)}, held-out half:\n\n{confusion(outcomes, kinds)}")
+            if args.misses and (half == "tuning" or args.held_out_misses):
+                print(f"  {name} {half} misses:")
+                print("\n".join(misses(outcomes)))
+    print()
+    print(table(rows))
+    for t in tables:
+        print()
+        print(t)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--embedder", action="append",
-                        help="hash, local, openai:..., local/dense (repeatable)")
+    parser.add_argument(
+        "--embedder", action="append", help="hash, local, openai:..., local/dense (repeatable)"
+    )
     parser.add_argument("--misses", action="store_true", help="list the tuning half's misses")
-    parser.add_argument("--held-out-misses", action="store_true",
-                        help="also list the held-out half's misses (look only after tuning)")
-    parser.add_argument("--calibrate", action="store_true",
-                        help="print the create-new threshold that fits the tuning half best")
+    parser.add_argument(
+        "--held-out-misses",
+        action="store_true",
+        help="also list the held-out half's misses (look only after tuning)",
+    )
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="print the create-new threshold that fits the tuning half best",
+    )
+    parser.add_argument(
+        "--set",
+        choices=("seed", "issue12"),
+        default="seed",
+        help="seed: the original 112 problems; issue12: bench/selection_set.py",
+    )
     args = parser.parse_args()
     embedders = args.embedder or ["hash"]
     if args.embedder is None and importlib.util.find_spec("sentence_transformers"):
         embedders += ["local/dense", "local"]
+    if args.set == "issue12":
+        issue12(embedders, args)
+        return
     lat = asyncio.run(solve_latency())
     print(f"solve('What is 47 + 89?'): median {lat['median_us']:.1f} µs, p99 {lat['p99_us']:.1f} µs "
           f"(target ≤ 1000 µs, no model call)")  # fmt: skip

@@ -95,9 +95,26 @@ class HttpProcess:
     """A server process on a free port; `.url` once it listens."""
 
     def __init__(self, bare: bool) -> None:
-        cmd = ([PY, str(HERE), "--serve-bare", "--http"] if bare else
-               [PY, "-m", "fsmnb.cli", "mcp", str(HERE), "--http", "--port", "0",
-                "--token", TOKEN, "--rate", "1e9", "--burst", "1000000000"])
+        cmd = (
+            [PY, str(HERE), "--serve-bare", "--http"]
+            if bare
+            else [
+                PY,
+                "-m",
+                "fsmnb.cli",
+                "mcp",
+                str(HERE),
+                "--http",
+                "--port",
+                "0",
+                "--token",
+                TOKEN,
+                "--rate",
+                "1e9",
+                "--burst",
+                "1000000000",
+            ]
+        )
         self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
         assert self.proc.stderr is not None
         for _ in range(10):
@@ -127,8 +144,7 @@ async def caller(client: Any, bare: bool) -> Callable[[], Awaitable[Any]]:
     await client.list_tools()
     if bare:
         return lambda: client.call_tool("echo", {"text": "open"})
-    rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content[
-        "run_id"]
+    rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content["run_id"]
     events = itertools.cycle(["open", "close"])
 
     async def send() -> None:
@@ -152,14 +168,14 @@ async def interleaved(bare: Any, ours: Any, n: int, warmup: int) -> tuple[list[f
 
 
 async def notification_latency(client: Any, n: int) -> list[float]:
-    rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content[
-        "run_id"]
+    rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content["run_id"]
     out = []
     async with client.listen(resource_subscriptions=[f"fsm://runs/{rid}"]) as updates:
         for i in range(n):
             t0 = time.perf_counter()
-            await client.call_tool("send_event", {"run_id": rid,
-                                                  "event": "open" if i % 2 == 0 else "close"})
+            await client.call_tool(
+                "send_event", {"run_id": rid, "event": "open" if i % 2 == 0 else "close"}
+            )
             await updates.__anext__()
             out.append(time.perf_counter() - t0)
     return out
@@ -169,14 +185,17 @@ async def first_vs_tenth(client: Any, bare: bool) -> tuple[float, float, float]:
     """First and tenth call times, and what compiling the tool's output schema costs the client."""
     listed = {t.name: t for t in (await client.list_tools()).tools}
     if bare:
+
         def args(i: int) -> tuple[str, dict[str, Any]]:
             return "echo", {"text": str(i)}
     else:
         rid = (await client.call_tool("create_fsm", {"workflow": "door"})).structured_content[
-            "run_id"]
+            "run_id"
+        ]
 
         def args(i: int) -> tuple[str, dict[str, Any]]:
             return "send_event", {"run_id": rid, "event": "open" if i % 2 == 0 else "close"}
+
     times = []
     for i in range(10):
         t0 = time.perf_counter()
@@ -211,8 +230,10 @@ async def main(n: int, warmup: int) -> None:
     # in a process loads the metaschema (~15 ms). Do that once here, as a long-lived host has.
     Draft202012Validator.check_schema({"type": "object"})
 
-    print(f"# MCP round trips, {n} calls after {warmup} warm-up, python {sys.version.split()[0]}"
-          f", {os.cpu_count()} cpus\n")
+    print(
+        f"# MCP round trips, {n} calls after {warmup} warm-up, python {sys.version.split()[0]}"
+        f", {os.cpu_count()} cpus\n"
+    )
     print(f"{'transport':10} {'tool':28} {'median ms':>10} {'p95 ms':>8}")
     results: dict[tuple[str, str], dict[str, float]] = {}
     for transport in ("stdio", "http"):
@@ -227,8 +248,9 @@ async def main(n: int, warmup: int) -> None:
                 bare = await stack.enter_async_context(procs[0].client())
                 ours = await stack.enter_async_context(procs[1].client())
             measured = await interleaved(bare, ours, n, warmup)
-        for name, samples in zip(("bare MCPServer echo", "fsmnb send_event"), measured,
-                                 strict=True):
+        for name, samples in zip(
+            ("bare MCPServer echo", "fsmnb send_event"), measured, strict=True
+        ):
             results[transport, name] = s = stats(samples)
             print(f"{transport:10} {name:28} {s['median']:10.3f} {s['p95']:8.3f}")
     for transport in ("stdio", "http"):
@@ -250,11 +272,13 @@ async def main(n: int, warmup: int) -> None:
                 proc.close()
         print(f"{transport:10} median {s['median']:.3f} ms, p95 {s['p95']:.3f} ms (n={s['n']:.0f})")
 
-    print(f"\nfirst call vs tenth, median of {FRESH} fresh server processes (connected, tools"
-          "\nlisted). A client-observed first call includes the SDK client compiling the tool's"
-          "\noutput schema (checking it against the 2020-12 metaschema, per subschema); 'schema'"
-          "\nis that compile timed alone in this process, '-schema' the first call without it."
-          "\n'server side' times the tool call inside a fresh server process, no client.")
+    print(
+        f"\nfirst call vs tenth, median of {FRESH} fresh server processes (connected, tools"
+        "\nlisted). A client-observed first call includes the SDK client compiling the tool's"
+        "\noutput schema (checking it against the 2020-12 metaschema, per subschema); 'schema'"
+        "\nis that compile timed alone in this process, '-schema' the first call without it."
+        "\n'server side' times the tool call inside a fresh server process, no client."
+    )
     for transport in ("stdio", "http"):
         for bare in (True, False):
             name = "bare MCPServer echo" if bare else "fsmnb send_event"
@@ -271,9 +295,11 @@ async def main(n: int, warmup: int) -> None:
                     finally:
                         proc.close()
             first, tenth, schema = (statistics.median(r[i] for r in runs) for i in range(3))
-            print(f"{transport:10} {name:28} first {first * 1e3:6.2f} ms, tenth "
-                  f"{tenth * 1e3:5.2f} ms, ratio {first / tenth:.2f} | schema {schema * 1e3:4.2f}"
-                  f" ms, -schema ratio {(first - schema) / tenth:.2f}")
+            print(
+                f"{transport:10} {name:28} first {first * 1e3:6.2f} ms, tenth "
+                f"{tenth * 1e3:5.2f} ms, ratio {first / tenth:.2f} | schema {schema * 1e3:4.2f}"
+                f" ms, -schema ratio {(first - schema) / tenth:.2f}"
+            )
     out = subprocess.run([PY, str(HERE), "--server-side"], capture_output=True, text=True)
     print(out.stdout.strip())
 
@@ -286,16 +312,19 @@ async def server_side() -> None:
     app = create_server(Manager([door]))
     async with app.mcp._lowlevel_server.lifespan(app.mcp._lowlevel_server):  # as at start
         pass
-    rid = (await app.mcp.call_tool("create_fsm", {"workflow": "door"})).structured_content[
-        "run_id"]
+    rid = (await app.mcp.call_tool("create_fsm", {"workflow": "door"})).structured_content["run_id"]
     times = []
     for i in range(10):
         t0 = time.perf_counter()
-        await app.mcp.call_tool("send_event", {"run_id": rid,
-                                               "event": "open" if i % 2 == 0 else "close"})
+        await app.mcp.call_tool(
+            "send_event", {"run_id": rid, "event": "open" if i % 2 == 0 else "close"}
+        )
         times.append(time.perf_counter() - t0)
-    print(f"{'server side':10} {'fsmnb send_event':28} first {times[0] * 1e3:7.3f} ms, tenth "
-          f"{times[9] * 1e3:7.3f} ms, ratio {times[0] / times[9]:.2f}")
+    print(
+        f"{'server side':10} {'fsmnb send_event':28} first {times[0] * 1e3:7.3f} ms, tenth "
+        f"{times[9] * 1e3:7.3f} ms, ratio {times[0] / times[9]:.2f}"
+    )
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

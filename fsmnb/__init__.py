@@ -40,29 +40,38 @@ from fsmnb.errors import (
     TransitionError,
 )
 from fsmnb.fsm import Machine
+from fsmnb.signals import Action, Flow, FlowStep, Router, Signal, Supervisor, act
 from fsmnb.workflow import Event, Result, Workflow, final, pipeline, state, task
 
 __version__ = "0.1.0"
 
 __all__ = (
+    "Action",
     "CancelledRun",
     "DefinitionError",
     "EffectError",
     "Event",
+    "Flow",
+    "FlowStep",
     "FsmnbError",
     "InputError",
     "Machine",
     "Manager",
     "Result",
+    "Router",
     "Run",
     "RunError",
     "RunNotFound",
+    "Signal",
+    "Supervisor",
     "TelemetryEvent",
     "TransitionError",
     "VirtualClock",
     "Workflow",
     "__version__",
+    "act",
     "bus",
+    "design",
     "effects",
     "final",
     "load_ipython_extension",
@@ -86,6 +95,18 @@ def _show_runs_live() -> None:
 
 if "IPython" in sys.modules:  # never import IPython ourselves: scripts stay light
     _show_runs_live()
+
+
+def design(source: _Any = None, *, name: str = "workflow") -> _Any:
+    """Open the visual designer (`fsmnb.widgets.Designer`) on `source`, or on a new drawing.
+
+    `source` may be a `Workflow`, a `Machine`, a spec or drawing (dict, JSON/YAML
+    text, or a path to a file) or a `%%workflow` cell's text; display the result
+    to draw. Needs the `notebook` extra (`pip install 'fsmnb[notebook]'`).
+    """
+    from fsmnb.widgets.designer import Designer
+
+    return Designer(source, name=name)
 
 
 def load_ipython_extension(ipython: _Any) -> None:

@@ -5,6 +5,9 @@ FsmnbError
 ├─ DefinitionError (also TypeError)    a bad machine, workflow, spec or effect, found when it is built
 │  └─ SpecError                        a JSON/YAML spec (machine, workflow or effect tree) that does not validate
 ├─ InputError (also ValueError)        a workflow validator rejected the data a run was started with
+│  ├─ ParamsError                      an action's parameters did not validate; names each field and the fix
+│  └─ SignalError                      a signal that is not CloudEvents-shaped or fails its route's schema
+├─ ComputeError (also ValueError)      the bounded arithmetic evaluator refused or could not compute an expression
 ├─ RunError (also RuntimeError)
 │  ├─ EffectError                      an effect failed; carries the effect's path; the cause chained with `from`
 │  │  ├─ MissingHandlerError           no handler is registered for this effect type
@@ -14,7 +17,9 @@ FsmnbError
 │  ├─ CancelledRun                     the run was cancelled (by `run.cancel()`, an interrupt, or a timeout)
 │  ├─ RecursionLimitError              an agent's solve went too deep or in a cycle; shows the stack of problems
 │  ├─ BudgetExceededError              a top-level solve spent its model calls, tokens or time; shows the stack
-│  └─ SynthesisError                   no synthesized workflow spec could be repaired; carries every attempt
+│  ├─ SynthesisError                   no synthesized workflow spec could be repaired; carries every attempt
+│  ├─ FlowError                        a DAG flow stopped on a step's failure; carries each step's status
+│  └─ EscalationError                  a supervisor's children crashed more often than its restart intensity
 ├─ SerializationError (also TypeError) a value could not be journaled; names its type and the fix
 ├─ ProviderError                       .provider .model .status .is_retryable
 ├─ StructuredOutputError               the reply could not be validated after N attempts; carries every attempt
@@ -35,17 +40,22 @@ __all__ = (
     "BudgetExceededError",
     "CancelledRun",
     "CircuitOpenError",
+    "ComputeError",
     "DefinitionError",
     "EffectError",
+    "EscalationError",
+    "FlowError",
     "FsmnbError",
     "InputError",
     "MissingExtraError",
     "MissingHandlerError",
+    "ParamsError",
     "ProviderError",
     "RecursionLimitError",
     "RunError",
     "RunNotFound",
     "SerializationError",
+    "SignalError",
     "SpecError",
     "StructuredOutputError",
     "SynthesisError",
@@ -84,6 +94,39 @@ class SpecError(DefinitionError):
 
 class InputError(FsmnbError, ValueError):
     """A workflow validator rejected the data a run was started with."""
+
+
+class ComputeError(FsmnbError, ValueError):
+    """An expression is not plain arithmetic, exceeds a limit of the evaluator, or has no value.
+
+    The message names the construct or the limit (and the limit's value).
+    """
+
+
+class ParamsError(InputError):
+    """An action was called with parameters that fail its schema; nothing ran.
+
+    Attributes:
+        action: the action's name.
+        problems: one line per offending field (``order.total: ...``).
+    """
+
+    def __init__(self, message: str, *, action: str = "", problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.action = action
+        self.problems = list(problems)
+
+
+class SignalError(InputError):
+    """A signal was refused at the edge: not CloudEvents-shaped, or its data fails the route's schema.
+
+    Attributes:
+        problems: one line per offending field.
+    """
+
+    def __init__(self, message: str, *, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 class RunError(FsmnbError, RuntimeError):
@@ -230,6 +273,38 @@ class StructuredOutputError(FsmnbError):
     def __init__(self, message: str, *, attempts: Sequence[Any] = ()) -> None:
         super().__init__(message)
         self.attempts = tuple(attempts)
+
+
+class FlowError(RunError):
+    """A DAG flow stopped because a step failed (after its retries and compensation).
+
+    Attributes:
+        step: the step that stopped the flow.
+        steps: each step's status (``done``, ``failed``, ``skipped``, ``compensated``, ...).
+    """
+
+    def __init__(
+        self, message: str, *, step: str = "", steps: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.step = step
+        self.steps = dict(steps or {})
+
+
+class EscalationError(RunError):
+    """A supervisor's children crashed more often than its restart intensity allows.
+
+    Attributes:
+        supervisor: the supervisor's name.
+        crashes: the (child, error) pairs inside the window, oldest first.
+    """
+
+    def __init__(
+        self, message: str, *, supervisor: str = "", crashes: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        super().__init__(message)
+        self.supervisor = supervisor
+        self.crashes = list(crashes)
 
 
 class MissingExtraError(FsmnbError, ImportError):

@@ -16,6 +16,7 @@ provider SDK.
 
 from __future__ import annotations
 
+from fsmnb.agents import demo_tasks as _demo_tasks  # the demo model's answers to agent tasks
 from fsmnb.agents import handlers as _handlers  # registers the effect handlers
 from fsmnb.agents.actions import (
     Action,
@@ -36,7 +37,7 @@ from fsmnb.agents.spec import StepSpec, WorkflowSpec, parse_spec, spec_problems
 from fsmnb.agents.synthesis import Synthesis, SynthesisAttempt, synthesize
 from fsmnb.errors import BudgetExceededError, RecursionLimitError, SynthesisError
 
-del _handlers
+del _demo_tasks, _handlers
 
 __all__ = (
     "STRATEGY_NAMES",

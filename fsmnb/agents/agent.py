@@ -32,6 +32,8 @@ from fsmnb.errors import (
     StructuredOutputError,
     SynthesisError,
 )
+from fsmnb.llm.demo_answers import DEMO_TAG
+from fsmnb.llm.provider import default_model, split_model
 from fsmnb.llm.structured_calls import StructuredResult, structured
 from fsmnb.llm.templates import get_template
 from fsmnb.workflow.events import Result
@@ -58,6 +60,9 @@ class Agent:
         planning_depth: solves nested deeper than this answer directly: they neither run
             nor synthesize workflows (the recursion's base case).
         register: make it findable by name (`get_agent`).
+        native: ask for the provider's native structured output (JSON schema mode);
+            False sends the schema in the prompt only (for servers whose schema mode
+            is unreliable; unsupported modes are stepped down from automatically).
     """
 
     def __init__(
@@ -75,6 +80,7 @@ class Agent:
         synthesis_attempts: int = 3,
         planning_depth: int = 1,
         register: bool = True,
+        native: bool = True,
     ) -> None:
         self.name = name
         self.model = model
@@ -87,6 +93,7 @@ class Agent:
         self.max_attempts = max_attempts
         self.synthesis_attempts = synthesis_attempts
         self.planning_depth = planning_depth
+        self.native = native
         if register:
             from fsmnb.agents.catalog import register_agent
 
@@ -101,6 +108,11 @@ class Agent:
     def actions(self) -> dict[str, Action]:
         """The actions this agent's workflows may use, by name (resolved now)."""
         return action_table(self._own_actions)
+
+    @property
+    def on_demo(self) -> bool:
+        """Whether the offline demo model answers for this agent (its messages say so)."""
+        return split_model(self.model or default_model())[0] == "demo"
 
     def new_budget(self) -> Budget:
         """A fresh budget with this agent's limits (one per top-level solve)."""
@@ -121,6 +133,7 @@ class Agent:
         if budget is not None:
             budget.check()
         kw.setdefault("stream", False)  # JSON replies are shown as agent messages, not tokens
+        kw.setdefault("native", self.native)
         system = kw.pop("system", None)
         if self.system and system is None:
             base = get_template(schema).system if isinstance(schema, str) else ""
@@ -149,6 +162,8 @@ class Agent:
         run = getattr(ctx, "instance", None)
         if run is None and not bus.active:
             return
+        if self.on_demo and DEMO_TAG not in content:
+            content, data = f"{content} {DEMO_TAG}", {**data, "demo": True}
         event = TelemetryEvent(
             kind="agent_message",
             run_id=getattr(run, "id", ""),

@@ -39,7 +39,23 @@ def daily_equipment_check() -> Workflow:
         "daily_equipment_check",
         description="Daily health check of a production line's equipment: read the sensors, "
         "verify calibration, run diagnostics and write a health report.",
-        tags=["equipment", "health", "sensors", "calibration", "diagnostics", "inspection"],
+        tags=[
+            "equipment",
+            "health",
+            "sensors",
+            "calibration",
+            "diagnostics",
+            "inspection",
+            "machines",
+            "machinery",
+            "instruments",
+            "gauges",
+            "readings",
+            "condition",
+            "status",
+            "startup",
+            "walkthrough",
+        ],
         register=False,
     )
 
@@ -100,55 +116,64 @@ LIBRARY: list[dict[str, Any]] = [
     _spec("standard_batch_analysis", "pharmaceutical",
           "Standard investigation of a failed production batch: batch records, lab results, "
           "deviations and the release decision.",
-          "batch failure quality lab deviation release records",
+          "batch failure quality lab deviation release records lot rejected oos specification "
+          "qc qa assay potency impurity hold quarantine investigation cause",
           "collect batch records, review lab results, list deviations, decide release",
           "Batch 1142 failed its assay, investigate; Why was lot 77 rejected by QC?"),
     _spec("contamination_check", "quality_assurance",
           "Check a batch, a room or a surface for microbial or particle contamination: swab, "
           "culture, count colonies and compare with the limits.",
-          "contamination microbial particles cleanroom swab sterility mold bacteria",
+          "contamination microbial particles cleanroom swab sterility mold bacteria germs microbes "
+          "colonies plates aseptic hygiene environmental monitoring isolator fungus growth",
           "take swabs, culture samples, count colonies, compare with limits",
           "Test the filling room for bacteria; Is the cleanroom sterile after the leak?"),
     _spec("supplier_delay_response", "supply_chain",
           "Respond to a supplier delay or a raw material shortage: check inventory, find "
           "alternate suppliers and reschedule production.",
-          "supplier shortage inventory logistics delivery material stock shipment",
+          "supplier shortage inventory logistics delivery material stock shipment vendor provider "
+          "late delayed port customs carrier procurement source alternative outage",
           "check inventory, find alternate suppliers, reschedule production",
           "Our resin supplier will ship two weeks late; We are running out of packaging film"),
     _spec("predictive_maintenance", "maintenance",
           "Predict machine failures from vibration, temperature and runtime trends and schedule "
           "maintenance before a breakdown.",
-          "vibration temperature bearing wear forecast breakdown schedule motor",
+          "vibration temperature bearing wear forecast breakdown schedule motor gearbox noise "
+          "failure repair overheating hotter trips degradation pump predict servicing life",
           "collect trends, forecast failures, schedule maintenance",
           "When will the press bearings wear out?; Plan servicing before the motor breaks down"),
     _spec("energy_usage_audit", "facilities",
           "Audit electricity and energy consumption of the plant: find waste, power factor "
           "problems and peak demand charges.",
-          "energy electricity power consumption kwh peak demand utility bill",
+          "energy electricity power consumption kwh peak demand utility bill invoice meter kw "
+          "reactive penalty savings lights heating cost",
           "read meters, find waste, check power factor, report savings",
           "Why did the utility bill jump this month?; Cut the kWh used by the compressors"),
     _spec("safety_incident_report", "safety",
           "Report and investigate a workplace safety incident or injury: secure the area, "
           "interview witnesses, find the root cause and set corrective actions.",
-          "safety incident injury accident hazard near-miss worker osha",
+          "safety incident injury accident hazard near-miss worker osha hurt injured burn fall "
+          "hospital first aid close call ladder forklift",
           "secure area, interview witnesses, find root cause, set corrective actions",
           "A worker was injured by the conveyor; Document the forklift near-miss"),
     _spec("customer_complaint_triage", "customer_service",
           "Triage a customer complaint about a product: classify it, check the order history, "
           "decide on a refund or replacement and reply.",
-          "customer complaint refund replacement return order reply",
+          "customer complaint refund replacement return order reply client buyer unhappy angry "
+          "damaged broken wrong money back review pharmacy",
           "classify complaint, check order history, decide remedy, reply",
           "A client says the tablets arrived crushed; Handle the refund request for order 5521"),
     _spec("shift_handover", "operations",
           "Prepare the shift handover: summarize production counts, open issues and alarms "
           "for the next shift's operators.",
-          "shift handover production counts alarms operators summary",
+          "shift handover production counts alarms operators summary crew night team incoming "
+          "relief supervisor status rundown take over pending",
           "collect counts, list open issues, summarize alarms",
           "Write the handover notes for the night shift; What should the morning crew know?"),
     _spec("gmp_audit_preparation", "regulatory",
           "Prepare for a regulatory GMP audit or inspection: gather SOPs, training records and "
           "CAPAs, and run a mock inspection.",
-          "audit gmp fda regulatory sop compliance inspection capa",
+          "audit gmp fda regulatory sop compliance inspection capa inspectors authorities regulator "
+          "authority visit training procedures mock",
           "gather sops, check training records, review capas, run mock inspection",
           "The FDA inspectors arrive next week; Get our SOPs ready for the compliance review"),
 ]  # fmt: skip

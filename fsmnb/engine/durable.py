@@ -39,6 +39,7 @@ __all__ = (
     "current_effect_key",
     "get_default_store",
     "open_store",
+    "open_stores",
     "resolve_store",
     "set_default_store",
     "writer_of",
@@ -220,6 +221,11 @@ def set_default_store(store: Store | str | os.PathLike[str] | None) -> Store | N
     """
     _DEFAULT[0] = None if store is None else resolve_store(store)
     return _DEFAULT[0]
+
+
+def open_stores() -> list[Store]:
+    """The stores this process has opened by path and not closed."""
+    return [s for s in _OPEN.values() if not s.closed]
 
 
 def get_default_store() -> Store | None:

@@ -8,14 +8,20 @@ while the action runs.
 
 from __future__ import annotations
 
+import builtins
+import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from fsmnb.engine.live import _SOURCES
+from fsmnb.engine.history_limit import History, history_limit
+from fsmnb.engine.journal import RunStatus
+from fsmnb.engine.live import _SOURCES, live_run
+from fsmnb.engine.resume import continue_run, restore
 from fsmnb.engine.run import Run
 from fsmnb.engine.run_make import create_run, settle
-from fsmnb.errors import FsmnbError, RunNotFound
+from fsmnb.engine.store import DurableStore
+from fsmnb.errors import DefinitionError, FsmnbError, RunError, RunNotFound
 from fsmnb.workflow.catalog import get_workflow
 from fsmnb.workflow.events import Result
 from fsmnb.workflow.workflow import Workflow
@@ -24,6 +30,8 @@ if TYPE_CHECKING:
     from fsmnb.engine.store import Store
 
 __all__ = ("Manager",)
+
+_log = logging.getLogger("fsmnb")
 
 EventSpec = tuple[str, str] | tuple[str, str, Mapping[str, Any]]
 
@@ -35,9 +43,13 @@ class Manager:
         workflows: the workflows it may instantiate by name (others are found in
             the process-wide catalog).
         store: where journals are kept: a `Store`, or the path of a SQLite file
-            (durable: instances already in it are loaded as records, and
-            `recover()` continues those that were interrupted); None means the
-            engine-wide default (memory unless `fsmnb.engine.set_default_store`).
+            (durable: an instance already in it is loaded when it is first touched,
+            by id; `recover()` loads the unfinished ones and continues those that
+            were interrupted); None means the engine-wide default (memory unless
+            `fsmnb.engine.set_default_store`).
+        history: journal entries each instance keeps in memory (int or ``"all"``).
+            Default 0: an idle instance does not grow with its events; `run.journal`
+            and `run.history` of an instance in a store read the store.
 
     Example:
         >>> m = Manager([door])                       # doctest: +SKIP
@@ -47,30 +59,81 @@ class Manager:
     """
 
     def __init__(
-        self, workflows: Iterable[Workflow] = (), *, store: Store | str | None = None
+        self,
+        workflows: Iterable[Workflow] = (),
+        *,
+        store: Store | str | None = None,
+        history: History = 0,
     ) -> None:
         from fsmnb.engine.durable import resolve_store
 
         self._workflows: dict[str, Workflow] = {wf.name: wf for wf in workflows}
         self._runs: dict[str, Run] = {}
         self.store = resolve_store(store)
+        self._durable = self.store if isinstance(self.store, DurableStore) else None
+        self._removed: set[str] = set()
+        self._history = history
+        history_limit(history)  # check it now
         self._events = 0
         self._refused = 0
         _SOURCES.add(self)
-        if self.store is not None and hasattr(self.store, "runs"):
-            from fsmnb.engine.resume import load_instances
-
-            load_instances(self)
 
     def recover(self) -> list[str]:
-        """Continue every instance a crash interrupted in a state with code; return their ids.
+        """Load the unfinished instances of a durable store; continue those a crash interrupted.
 
-        They re-enter their state; journaled effect results are replayed, not
-        executed again (see ``docs/durability.md``). Needs a running loop.
+        Instances interrupted in a state with code re-enter it; journaled effect
+        results are replayed, not executed again (see ``docs/durability.md``).
+        Returns the ids of the instances continued. Needs a running loop when
+        there are any.
         """
-        from fsmnb.engine.resume import recover
+        durable = self._durable
+        if durable is None:
+            return []
+        unfinished = [r["run_id"] for r in durable.runs(status="running")]
+        continued = []
+        for run in self._load(unfinished):
+            if run.status == RunStatus.INTERRUPTED:
+                continue_run(run)
+                continued.append(run.id)
+        return continued
 
-        return recover(self)
+    def loaded(self, run_id: str) -> Run | None:
+        """The instance `run_id` if this manager holds it in memory now (any tenant; no loading)."""
+        return self._runs.get(run_id)
+
+    def _lookup(self, run_id: str) -> Run | None:
+        """The instance `run_id`, loaded from the durable store when first touched."""
+        run = self._runs.get(run_id)
+        if run is None and self._durable is not None and run_id not in self._removed:
+            loaded = self._load([run_id])
+            run = loaded[0] if loaded else None
+        return run
+
+    def _load(self, run_ids: list[str]) -> list[Run]:
+        """Restore these runs from the durable store (as records; nothing runs)."""
+        durable = self._durable
+        wanted = [r for r in run_ids if r not in self._runs and r not in self._removed]
+        if durable is None or not wanted:
+            return [self._runs[r] for r in run_ids if r in self._runs]
+        journals = durable.journals(wanted)
+        for run_id in wanted:
+            journal = journals.get(run_id)
+            if not journal:
+                continue
+            live = live_run(run_id)
+            if live is not None:
+                self._runs[run_id] = live
+                continue
+            info = durable.info(run_id) or {}
+            try:
+                wf = self.workflow(info.get("workflow") or "")
+                self._runs[run_id] = restore(
+                    durable, journal, wf, run_id=run_id, tenant=info.get("tenant", "default"),
+                    parent=info.get("parent"), history=self._history,
+                )  # fmt: skip
+            except (DefinitionError, RunError) as error:
+                _log.warning("fsmnb: run %s is not loaded: %s", run_id, error)
+        return [self._runs[r] for r in run_ids if r in self._runs]
 
     # -- workflows -----------------------------------------------------------------------------
 
@@ -113,14 +176,16 @@ class Manager:
         wf.validate_input(values)
         if run_id is not None and run_id in self._runs:
             raise FsmnbError(f"An instance with id `{run_id}` already exists; choose another id.")
-        run = create_run(wf, values, run_id=run_id, tenant=tenant, store=self.store)
+        run = create_run(
+            wf, values, run_id=run_id, tenant=tenant, store=self.store, history=self._history
+        )
         self._runs[run.id] = run
         settle(run)
         return run.id
 
     def get(self, run_id: str, *, tenant: str = "default") -> Run:
         """The instance `run_id` of `tenant`; `RunNotFound` when absent or another tenant's."""
-        run = self._runs.get(run_id)
+        run = self._lookup(run_id)
         if run is None or run.tenant != tenant:
             raise RunNotFound(
                 f"No instance `{run_id}` for tenant `{tenant}`. List them with "
@@ -152,11 +217,12 @@ class Manager:
         A refused event does not stop the others.
         """
         runs = self._runs
+        lookup = self._lookup if self._durable is not None else runs.get
         out: list[str | FsmnbError] = []
         append = out.append
         sent = 0
         for spec in events:
-            run = runs.get(spec[0])
+            run = runs.get(spec[0]) or lookup(spec[0])
             try:
                 if run is None or run.tenant != tenant:
                     raise RunNotFound(f"No instance `{spec[0]}` for tenant `{tenant}`.")
@@ -184,33 +250,70 @@ class Manager:
         run = self.get(run_id, tenant=tenant)
         run.cancel("removed from the manager")
         del self._runs[run_id]
+        self._removed.add(run_id)
 
     def list(
         self, *, tenant: str = "default", workflow: str | None = None, status: str | None = None
     ) -> list[dict[str, Any]]:
-        """Summaries of `tenant`'s instances, optionally filtered by workflow and status."""
-        return [
-            {"run_id": r.id, "workflow": r.workflow.name, "state": r.state, "status": r.status}
+        """Summaries of `tenant`'s instances, optionally filtered by workflow and status.
+
+        Instances of a durable store that were not touched yet are summarised from
+        the store without being loaded.
+        """
+        rows = [
+            {"run_id": r.id, "workflow": r.workflow.name, "state": r.state, "status": str(r.status)}
             for r in self._runs.values()
             if r.tenant == tenant
-            and (workflow is None or r.workflow.name == workflow)
-            and (status is None or r.status == status)
         ]
+        rows += self._unloaded(tenant)
+        return [
+            row
+            for row in rows
+            if (workflow is None or row["workflow"] == workflow)
+            and (status is None or row["status"] == status)
+        ]
+
+    def _unloaded(self, tenant: str | None) -> builtins.list[dict[str, Any]]:
+        """Summaries of the durable store's instances this manager has not loaded."""
+        if self._durable is None:
+            return []
+        out = []
+        for row in self._durable.runs(tenant=tenant):
+            run_id = row["run_id"]
+            if run_id in self._runs or run_id in self._removed:
+                continue
+            status = row["status"]
+            if status == "running":  # the store does not tell waiting runs apart: the workflow does
+                try:
+                    sdef = self.workflow(row["workflow"]).states.get(row["state"])
+                except FsmnbError:
+                    sdef = None
+                passive = sdef is not None and sdef.is_passive
+                status = RunStatus.WAITING if passive else RunStatus.INTERRUPTED
+            out.append(
+                {"run_id": run_id, "workflow": row["workflow"], "state": row["state"],
+                 "status": str(status), "tenant": row["tenant"]}
+            )  # fmt: skip
+        return out
 
     def metrics(self, *, tenant: str | None = None) -> dict[str, Any]:
         """Counts of instances by status, workflow and state, and of events sent and refused."""
-        runs = [r for r in self._runs.values() if tenant is None or r.tenant == tenant]
+        rows = [
+            {"workflow": r.workflow.name, "state": r.state, "status": str(r.status)}
+            for r in self._runs.values()
+            if tenant is None or r.tenant == tenant
+        ] + self._unloaded(tenant)
         return {
-            "instances": len(runs),
-            "by_status": dict(Counter(r.status for r in runs)),
-            "by_workflow": dict(Counter(r.workflow.name for r in runs)),
-            "by_state": dict(Counter(f"{r.workflow.name}.{r.state}" for r in runs)),
+            "instances": len(rows),
+            "by_status": dict(Counter(r["status"] for r in rows)),
+            "by_workflow": dict(Counter(r["workflow"] for r in rows)),
+            "by_state": dict(Counter(f"{r['workflow']}.{r['state']}" for r in rows)),
             "events_sent": self._events,
             "events_refused": self._refused,
         }
 
     def __len__(self) -> int:
-        return len(self._runs)
+        return len(self._runs) + len(self._unloaded(None))
 
     def __repr__(self) -> str:
         return f"<Manager: {len(self._runs)} instances of {len(self._workflows)} workflows>"

@@ -36,16 +36,16 @@ from fsmnb.engine.live import _LIVE, live_run
 from fsmnb.engine.run import Run
 from fsmnb.engine.run_make import restore_run, settle
 from fsmnb.engine.store import DurableStore
-from fsmnb.errors import DefinitionError, EffectError, RunError, RunNotFound
+from fsmnb.errors import EffectError, RunError, RunNotFound
 from fsmnb.workflow.catalog import get_workflow
 
 if TYPE_CHECKING:
     from fsmnb.engine.clock import Clock
-    from fsmnb.engine.manager import Manager
+    from fsmnb.engine.history_limit import History
     from fsmnb.engine.store import Store
     from fsmnb.workflow.workflow import Workflow
 
-__all__ = ("Rebuilt", "rebuild", "recover", "restore", "resume")
+__all__ = ("Rebuilt", "continue_run", "rebuild", "restore", "restore_from", "resume")
 
 _log = logging.getLogger("fsmnb")
 
@@ -124,6 +124,7 @@ def restore(
     tenant: str = "default",
     parent: str | None = None,
     clock: Clock | None = None,
+    history: History | None = None,
 ) -> Run:
     """A `Run` rebuilt from its journal and attached to `store` again, not yet scheduled.
 
@@ -132,8 +133,9 @@ def restore(
     """
     found = rebuild(journal)
     return restore_run(
-        store, journal, found, workflow, run_id=run_id, tenant=tenant, parent=parent, clock=clock
-    )
+        store, journal, found, workflow, run_id=run_id, tenant=tenant, parent=parent, clock=clock,
+        history=history,
+    )  # fmt: skip
 
 
 def continue_run(run: Run) -> Run:
@@ -179,49 +181,33 @@ def resume(
             f'Cannot resume `{run_id}` without a durable store: pass `store="runs.db"` (or a '
             f"`SqliteStore`), or set one with `fsmnb.engine.set_default_store(...)`."
         )
-    journal = durable.load(run_id)
-    if not journal:
-        raise RunNotFound(f"The store `{getattr(durable, 'path', durable)}` has no run `{run_id}`.")
-    info = durable.info(run_id) or {}
-    first = journal[0]
-    name = first.workflow if isinstance(first, RunStarted) else info.get("workflow", "")
-    wf = workflow if workflow is not None else get_workflow(name)
-    run = restore(
-        durable, journal, wf, run_id=run_id, tenant=info.get("tenant", "default"),
-        parent=info.get("parent"), clock=clock,
-    )  # fmt: skip
+    run = restore_from(durable, run_id, workflow=workflow, clock=clock)
     _LIVE[run.id] = run
     return continue_run(run)
 
 
-def load_instances(manager: Manager) -> int:
-    """Put every run of `manager.store` into `manager` (as records; nothing runs); return how many."""
-    store = manager.store
-    if not isinstance(store, DurableStore):
-        return 0
-    rows = [r for r in store.runs() if r["run_id"] not in manager._runs]
-    ids = [r["run_id"] for r in rows]
-    journals = store.journals(ids) if rows else {}
-    for row in rows:
-        run_id = row["run_id"]
-        live = live_run(run_id)
-        if live is not None:
-            manager._runs[run_id] = live
-            continue
-        try:
-            wf = manager.workflow(row["workflow"])
-            manager._runs[run_id] = restore(
-                store, journals.get(run_id, []), wf, run_id=run_id, tenant=row["tenant"],
-                parent=row["parent"],
-            )  # fmt: skip
-        except (DefinitionError, RunError) as error:
-            _log.warning("fsmnb: run %s is not loaded: %s", run_id, error)
-    return len(rows)
+def restore_from(
+    store: DurableStore,
+    run_id: str,
+    *,
+    workflow: Workflow | None = None,
+    clock: Clock | None = None,
+    history: History | None = None,
+) -> Run:
+    """The run `run_id` of `store`, restored as a record (not scheduled).
 
-
-def recover(manager: Manager) -> list[str]:
-    """Schedule every ``interrupted`` instance of `manager`; return their ids."""
-    ids = [r.id for r in manager._runs.values() if r.status == RunStatus.INTERRUPTED]
-    for run_id in ids:
-        continue_run(manager._runs[run_id])
-    return ids
+    Raises:
+        RunNotFound: the store has no such run.
+        DefinitionError: its workflow is not registered (pass `workflow=`).
+    """
+    journal = store.load(run_id)
+    if not journal:
+        raise RunNotFound(f"The store `{store.path}` has no run `{run_id}`.")
+    info = store.info(run_id) or {}
+    first = journal[0]
+    name = first.workflow if isinstance(first, RunStarted) else info.get("workflow", "")
+    wf = workflow if workflow is not None else get_workflow(name)
+    return restore(
+        store, journal, wf, run_id=run_id, tenant=info.get("tenant", "default"),
+        parent=info.get("parent"), clock=clock, history=history,
+    )  # fmt: skip

@@ -22,6 +22,7 @@ from fsmnb.engine.acting import act, hook, outcome_of
 from fsmnb.engine.clock import LoopClock
 from fsmnb.engine.context import Context
 from fsmnb.engine.handlers import interpret
+from fsmnb.engine.history_limit import ALL, history_limit
 from fsmnb.engine.journal import EventRejected, LogEntry, RunFinished, RunStatus, Transition
 from fsmnb.engine.live import new_run_id
 from fsmnb.engine.telemetry import TelemetryEvent, bus
@@ -74,6 +75,7 @@ class Run:
         "_ctx",
         "_error",
         "_journal",
+        "_keep",
         "_listeners",
         "_pending",
         "_phase",
@@ -114,6 +116,7 @@ class Run:
         self._waiters: list[asyncio.Future[None]] | None = None
         self._error: BaseException | None = None
         self._journal: list[Entry] = []
+        self._keep = history_limit(None)
         self._listeners: tuple[Listener, ...] = ()
         self._pending: deque[tuple[str, Mapping[str, Any], str]] | None = None
         self._phase = _IDLE
@@ -129,6 +132,11 @@ class Run:
     def done(self) -> bool:
         """Whether the run has ended (done, failed or cancelled)."""
         return self._phase == _DONE
+
+    @property
+    def has_task(self) -> bool:
+        """Whether the run holds an asyncio task now (only while its code runs or is scheduled)."""
+        return self._task is not None
 
     @property
     def error(self) -> BaseException | None:
@@ -149,13 +157,21 @@ class Run:
             run_id=self.id,
             workflow=self.workflow.name,
             state=self.state,
-            status=self.status,
+            status=self.status.value,
             data=dict(self.data),
         )
 
     @property
     def journal(self) -> list[Entry]:
-        """A copy of the run's journal: one typed entry per event, see `fsmnb.engine.journal`."""
+        """The run's journal: one typed entry per event, see `fsmnb.engine.journal`.
+
+        A durable run's whole journal comes from its store; a run kept in memory
+        keeps its `run_started` entry and its most recent entries (``history=``,
+        see `fsmnb.engine.set_history`).
+        """
+        store = self.store
+        if store is not None and self._keep != ALL:
+            return store.load(self.id)  # the store keeps every entry
         return list(self._journal)
 
     @property
@@ -163,14 +179,14 @@ class Run:
         """One row per transition and per effect, with times (a pandas DataFrame)."""
         from fsmnb.engine.history import history_frame
 
-        return history_frame(self._journal)
+        return history_frame(self.journal)
 
     @property
     def visits(self) -> dict[str, int]:
-        """How many times each state has been entered."""
+        """How many times each state has been entered (of the steps the journal keeps)."""
         from fsmnb.engine.history import visit_counts
 
-        return visit_counts(self._journal)
+        return visit_counts(self.journal)
 
     # -- time travel (durable runs keep the data of every step; see fsmnb.engine.timetravel) --
 
@@ -265,8 +281,11 @@ class Run:
                 self._finish(RunStatus.DONE)
             else:
                 self._idle()
-        elif phase == _IDLE:
-            self._schedule()
+        else:
+            ctx = self._context()  # idle runs have none: give the state's code its event
+            ctx.event, ctx.payload = event, payload
+            if phase == _IDLE:
+                self._schedule()
         return target
 
     def cancel(self, reason: str = "cancelled") -> None:
@@ -349,7 +368,10 @@ class Run:
         entry = _new_entry(
             Transition, (_now(), source, event, target, payload or None, origin, None)
         )
-        self._journal.append(entry)
+        journal = self._journal
+        journal.append(entry)
+        if len(journal) > self._keep:
+            self._trim()
         if self._sink is not None:
             self._sink(self.id, entry)
         self.state = target
@@ -376,13 +398,8 @@ class Run:
 
     def _context(self) -> Context:
         ctx = self._ctx
-        if ctx is None:
+        if ctx is None:  # created lazily: idle instances have none
             ctx = self._ctx = Context(self, _DEFAULT_CLOCK)
-            # Created lazily (idle instances have none): recover the event that led here.
-            for entry in reversed(self._journal):
-                if entry.kind == "transition":
-                    ctx.event, ctx.payload = entry.event, entry.payload or _EMPTY
-                    break
         return ctx
 
     def _schedule(self, first: tuple[str, Mapping[str, Any], str] | None = None) -> None:
@@ -570,7 +587,21 @@ class Run:
         sink = self._sink
         if sink is not None and sink(self.id, entry) is False:
             return  # journaled before a crash and replayed: the store keeps one copy
-        self._journal.append(entry)
+        journal = self._journal
+        journal.append(entry)
+        if len(journal) > self._keep:
+            self._trim()
+
+    def _trim(self) -> None:
+        """Drop the oldest entries beyond the history limit (`run_started` stays while any do)."""
+        journal, keep = self._journal, self._keep
+        if keep <= 0:
+            journal.clear()
+            return
+        start = 1 if journal[0].kind == "run_started" and keep > 1 else 0
+        # Drop a quarter at a time so that a long history is not shifted at every step.
+        drop = len(journal) - (keep - keep // 4)
+        del journal[start : start + drop]
 
     def publish(self, event: TelemetryEvent) -> None:
         """Deliver `event` to the telemetry bus and to this run's subscribers."""

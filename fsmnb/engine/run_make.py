@@ -13,15 +13,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.context import Context
+from fsmnb.engine.history_limit import History, history_limit
 from fsmnb.engine.journal import RunForked, RunStarted, RunStatus
 from fsmnb.engine.run import _DONE, _IDLE, Run
+from fsmnb.engine.store import DurableStore
 from fsmnb.errors import CancelledRun, DefinitionError, RunError
 
 if TYPE_CHECKING:
     from fsmnb.engine.clock import Clock
     from fsmnb.engine.journal import Entry
     from fsmnb.engine.resume import Rebuilt
-    from fsmnb.engine.store import DurableStore, Store
+    from fsmnb.engine.store import Store
     from fsmnb.workflow.workflow import Workflow
 
 __all__ = ("create_run", "drive_inline", "fork_from", "restore_run", "settle")
@@ -39,6 +41,7 @@ def create_run(
     state: str | None = None,
     forked: tuple[str, int] | None = None,
     event: tuple[str | None, Mapping[str, Any]] | None = None,
+    history: History | None = None,
 ) -> Run:
     """A new run, attached to `store` and journaled from its `run_started` entry; not settled.
 
@@ -51,8 +54,11 @@ def create_run(
         state: the state it starts in (default: the workflow's initial state).
         forked: ``(parent id, step)`` for a fork, journaled as `run_forked`.
         event: the event (and payload) that led into `state`, for a fork.
+        history: journal entries kept in memory (see `fsmnb.engine.history_limit`;
+            None: none for a durable run, whose store keeps them, else the default).
     """
     run = Run(workflow, data, run_id=run_id, tenant=tenant, parent=parent, state=state)
+    run._keep = _keep(history, store)
     if clock is not None:
         run._ctx = Context(run, clock)
     if store is not None:
@@ -81,6 +87,7 @@ def restore_run(
     tenant: str = "default",
     parent: str | None = None,
     clock: Clock | None = None,
+    history: History | None = None,
 ) -> Run:
     """A run rebuilt from its journal (folded into `found`) and attached to `store` again.
 
@@ -96,7 +103,10 @@ def restore_run(
             f"longer defines. Restore the state, or resume with a workflow that has it."
         )
     run = Run(workflow, found.data, run_id=run_id, tenant=tenant, parent=parent, state=found.state)
+    run._keep = _keep(history, store)
     run._journal[:] = journal
+    if len(journal) > run._keep:
+        run._trim()
     run._visit = found.steps
     if clock is not None:
         run._ctx = Context(run, clock)
@@ -148,6 +158,12 @@ def fork_from(
         event=(event, payload),
     )
     return settle(child)
+
+
+def _keep(history: History | None, store: Store | None) -> int:
+    if history is None and isinstance(store, DurableStore):
+        return 0  # replay needs only the writer's table; `run.journal` reads the store
+    return history_limit(history)
 
 
 def settle(run: Run, *, schedule: bool = True) -> Run:

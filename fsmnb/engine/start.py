@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.clock import Clock
 from fsmnb.engine.durable import resolve_store
+from fsmnb.engine.history_limit import History
 from fsmnb.engine.live import _LIVE
 from fsmnb.engine.run import Run
 from fsmnb.engine.run_make import create_run, settle
@@ -30,11 +31,13 @@ def start_run(
     store: Store | str | None = None,
     clock: Clock | None = None,
     schedule: bool = True,
+    history: History | None = None,
 ) -> Run:
     """Validate `workflow` and its input, then start a run on the running loop.
 
     `store` is a `Store`, or the path of a SQLite file (durable runs); None
-    means the engine-wide default (`fsmnb.engine.set_default_store`).
+    means the engine-wide default (`fsmnb.engine.set_default_store`). `history`
+    is how many journal entries the run keeps in memory (`fsmnb.engine.history_limit`).
     With `schedule=False` the caller drives it with `await drive_inline(run)`
     (`fsmnb.engine.run_make`).
     """
@@ -55,6 +58,7 @@ def start_run(
         parent=parent,
         store=resolve_store(store),
         clock=clock,
+        history=history,
     )
     _LIVE[run.id] = run
     if bus.active:

@@ -59,16 +59,25 @@ class Snapshot:
         )
 
 
+_LOST = Snapshot(-1, "", None, 0.0)
+
+
 def snapshots(run: Run) -> list[Snapshot]:
     """Every step of `run`, from its journal (its store's, for a durable run)."""
     writer = writer_of(run)
     journal = writer.store.load(run.id) if writer is not None else run.journal
-    first = journal[0]
-    assert isinstance(first, RunStarted)
-    data: dict[str, Any] | None = dict(first.data or {})
-    out = [Snapshot(0, first.state, copy.deepcopy(data), first.time)]
     durable = writer is not None
-    for entry in journal[1:]:
+    first = journal[0] if journal else None
+    data: dict[str, Any] | None = None
+    out: list[Snapshot] = []
+    if isinstance(first, RunStarted):
+        data = dict(first.data or {})
+        out.append(Snapshot(0, first.state, copy.deepcopy(data), first.time))
+    # A run kept in memory keeps only its recent entries (`history=`): the steps it
+    # dropped are placeholders that `snapshot_at` refuses.
+    kept = sum(1 for e in journal if isinstance(e, Transition))
+    out += [_LOST] * (run.steps - kept + 1 - len(out)) if not durable else []
+    for entry in journal[1:] if out and out[0] is not _LOST else journal:
         if isinstance(entry, Transition):
             if data is not None and durable:
                 apply_diff(data, entry.diff)
@@ -97,11 +106,18 @@ def snapshot_at(run: Run, step: int) -> Snapshot:
     """
     steps = snapshots(run)
     try:
-        return steps[step]
+        found = steps[step]
     except IndexError:
         raise IndexError(
             f"Run `{run.id}` has steps 0 to {len(steps) - 1}; there is no step {step}."
         ) from None
+    if found is _LOST:
+        raise RunError(
+            f"Run `{run.id}` no longer keeps step {step} in memory (it keeps its recent journal "
+            f'entries only). Start it with a store (`store="runs.db"`) or keep more with '
+            f"`fsmnb.engine.set_history(...)` / `Manager(history=...)`."
+        )
+    return found
 
 
 def fork_run(

@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -29,12 +30,14 @@ from pydantic_core import ErrorDetails
 
 from fsmnb.errors import SpecError
 
-try:  # libyaml's dumper is 5x faster. It only writes our own data, never reads untrusted text:
-    # libyaml's loader crashes the process on deeply nested input, the pure-Python one raises
-    # RecursionError, which becomes a SpecError below.
+try:  # libyaml's dumper and loader are 5-10x faster than the pure-Python ones. Its loader
+    # crashes the process on deeply nested input, so `_check_shape` refuses deep nesting from
+    # the raw text before any loader sees it.
     from yaml import CSafeDumper as _SafeDumper
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeDumper as _SafeDumper  # type: ignore[assignment]
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 from fsmnb.fsm.machine import Machine, Transition
 from fsmnb.fsm.validation import problems
@@ -60,7 +63,9 @@ MAX_NAME = 100
 MAX_DESCRIPTION = 2_000
 MAX_STATES = 1_000
 MAX_TRANSITIONS = 10_000
-MAX_TEXT = 10_000_000  # characters of JSON/YAML read at most
+MAX_TEXT = 2_000_000  # characters of JSON read at most (10,000 transitions take ~0.6 MB)
+MAX_YAML = 100_000  # characters of YAML read at most: YAML parses 10-100x slower than JSON
+MAX_NESTING = 32  # brackets open at once, or structure characters before a line's content
 MAX_SHOWN = 50  # problems listed in one SpecError
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME, pattern=NAME_PATTERN)]
@@ -170,7 +175,7 @@ def to_json(machine: Machine, *, indent: int | None = 2) -> str:
 
 def from_json(text: str | bytes, *, validate: bool = True) -> Machine:
     """Load a machine from JSON text; raise `SpecError` on bad syntax or a bad spec."""
-    _check_size(text, "JSON")
+    _check_size(text, "JSON", MAX_TEXT)  # json's C decoder refuses deep nesting by itself
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
@@ -192,9 +197,10 @@ def to_yaml(machine: Machine) -> str:
 
 def from_yaml(text: str | bytes, *, validate: bool = True) -> Machine:
     """Load a machine from YAML text with a safe loader (tags never build objects or run code)."""
-    _check_size(text, "YAML")
+    _check_size(text, "YAML", MAX_YAML)
+    _check_shape(text, "YAML")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SafeLoader)  # a safe loader
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -226,11 +232,47 @@ _Dumper.add_representer(str, _represent_str)
 # -- turning pydantic's errors into one readable SpecError ---------------------------------------
 
 
-def _check_size(text: str | bytes, kind: str) -> None:
-    if len(text) > MAX_TEXT:
+def _check_size(text: str | bytes, kind: str, limit: int) -> None:
+    if len(text) > limit:
         raise SpecError(
             f"Machine spec is too large to read: {len(text):,} characters of {kind}, "
-            f"at most {MAX_TEXT:,} allowed."
+            f"at most {limit:,} allowed."
+            + (
+                f" Send a spec this large as JSON (up to {MAX_TEXT:,} characters)."
+                if limit < MAX_TEXT
+                else ""
+            )
+        )
+
+
+_BRACKETS = re.compile(rb"[^\[\]{}]")
+_LEADING = re.compile(rb"^[ \t\-?:\[{]*", re.MULTILINE)
+_DEPTH = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")
+
+
+def _check_shape(text: str | bytes, kind: str) -> None:
+    """Refuse text nested deeper than `MAX_NESTING` before a parser recurses into it.
+
+    Counts brackets open at once (flow collections; a bracket inside a quoted
+    string counts too, which only a strange spec would notice) and, per line,
+    the indentation and structure characters before the content (block
+    collections: ``- - - a`` nests three deep on one line). Linear in the text.
+    """
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    brackets = _BRACKETS.sub(b"", raw).translate(_DEPTH)
+    # Each pass removes the innermost pairs: what is left after MAX_NESTING passes nests deeper.
+    for _ in range(MAX_NESTING):
+        inner = brackets.replace(b"\x01\xff", b"")
+        if len(inner) == len(brackets):
+            break
+        brackets = inner
+    # Left: closers, then openers never closed (which nest as deep as they are many).
+    too_deep = b"\x01\xff" in brackets or brackets.count(b"\x01") > MAX_NESTING
+    indent = max((len(m) for m in _LEADING.findall(raw)), default=0)
+    if too_deep or indent > 4 * MAX_NESTING:
+        raise SpecError(
+            f"Machine spec is nested too deeply to read: over {MAX_NESTING} levels of {kind}. "
+            "A spec is a name, an initial state, and lists of states and transitions."
         )
 
 

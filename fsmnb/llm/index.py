@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from fsmnb.llm.embeddings import Embedder, get_embedder
 
-__all__ = ("Hit", "MemoryIndex", "VectorIndex", "vector_index")
+__all__ = ("Hit", "MemoryIndex", "VectorIndex", "index_names", "vector_index")
 
 
 class Hit(NamedTuple):
@@ -151,3 +151,8 @@ def vector_index(
     if found is None:
         found = _INDEXES[name] = MemoryIndex(embedder, name=name)
     return found
+
+
+def index_names() -> tuple[str, ...]:
+    """The names of the indexes made or registered so far, sorted."""
+    return tuple(sorted(_INDEXES))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fsmnb.magics import mcp_service, resume  # noqa: F401  # they register `%fsm` subcommands
+from fsmnb.magics import design, mcp_service, resume  # noqa: F401  # they register `%fsm` subcommands
 from fsmnb.magics._errors import install_error_display
 from fsmnb.magics._interrupt import install_interrupt_wakeup
 from fsmnb.magics.magics import FsmnbMagics

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from IPython.core.error import UsageError
 
-from fsmnb.engine.live import live_run
+from fsmnb.engine.live import find_run
 from fsmnb.engine.run import Run
 from fsmnb.errors import DefinitionError
 from fsmnb.magics._manager import ShellManager
@@ -72,7 +72,7 @@ class Session:
         value = self.user_ns.get(key)
         if isinstance(value, Run):
             return value
-        found = self.runs.get(key) or live_run(key)
+        found = self.runs.get(key) or find_run(key)
         if found is None:
             known = ", ".join(f"`{r}`" for r in self.runs) or "none yet"
             raise UsageError(

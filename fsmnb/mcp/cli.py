@@ -48,7 +48,97 @@ def add_parser(commands: Any) -> None:
         action="store_true",
         help="let execute_effect_pipeline run call_api effects",
     )
+    p.add_argument(
+        "--models",
+        action="append",
+        default=[],
+        metavar="MODEL[,MODEL...]",
+        help="model strings clients may name (repeatable); by default clients get "
+        "only the server's default model, by leaving `model` out. Never list a "
+        "`replay:`/`local:` model whose file clients should not read or write.",
+    )
+    _add_limits(p)
     p.set_defaults(run=run)
+
+
+def _add_limits(p: Any) -> None:
+    """Options for `HttpLimits` and `TenantQuota` (defaults shown in --help)."""
+    from fsmnb.mcp.quotas import TenantQuota
+
+    h, q = _http_defaults(), TenantQuota()
+    g = p.add_argument_group("limits (hostile clients)")
+    g.add_argument(
+        "--max-connections",
+        type=int,
+        default=h["max_connections"],
+        help="open HTTP connections at once (default %(default)s)",
+    )
+    g.add_argument(
+        "--max-requests-per-token",
+        type=int,
+        default=h["max_requests_per_token"],
+        help="requests in flight per token, open streams included (default %(default)s)",
+    )
+    g.add_argument(
+        "--header-timeout",
+        type=float,
+        default=h["header_timeout"],
+        help="seconds to send a request's headers (default %(default)s)",
+    )
+    g.add_argument(
+        "--body-timeout",
+        type=float,
+        default=h["body_timeout"],
+        help="seconds to send a request's body (default %(default)s)",
+    )
+    g.add_argument(
+        "--keep-alive",
+        type=float,
+        default=h["keep_alive"],
+        help="seconds an idle connection is kept (default %(default)s)",
+    )
+    g.add_argument(
+        "--allowed-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a browser origin allowed besides the server's own (repeatable)",
+    )
+    g.add_argument(
+        "--max-live-runs",
+        type=int,
+        default=q.max_live_runs,
+        help="live runs per tenant (default %(default)s)",
+    )
+    g.add_argument(
+        "--max-stored-bytes",
+        type=int,
+        default=q.max_stored_bytes,
+        help="bytes of data, payloads and specs per tenant (default %(default)s)",
+    )
+    g.add_argument(
+        "--keep-finished",
+        type=int,
+        default=q.keep_finished,
+        help="finished runs kept per tenant (default %(default)s)",
+    )
+    g.add_argument(
+        "--finished-ttl",
+        type=float,
+        default=q.finished_ttl,
+        help="seconds a finished run is kept (default %(default)s)",
+    )
+
+
+def _http_defaults() -> dict[str, Any]:
+    # The defaults of fsmnb.mcp.limits.HttpLimits, without importing uvicorn for --help.
+    return {
+        "max_connections": 256,
+        "max_requests_per_token": 32,
+        "header_timeout": 10.0,
+        "body_timeout": 30.0,
+        "keep_alive": 5.0,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,7 +156,18 @@ def run(args: argparse.Namespace) -> int:
     except FsmnbError as e:
         print(f"fsmnb mcp: {e}", file=sys.stderr)
         return 2
-    server = FsmServer(manager, tenant=args.tenant, allow_network=args.allow_network)
+    models = [m.strip() for group in args.models for m in group.split(",") if m.strip()]
+    from fsmnb.mcp.quotas import TenantQuota
+
+    quota = TenantQuota(
+        max_live_runs=args.max_live_runs,
+        max_stored_bytes=args.max_stored_bytes,
+        keep_finished=args.keep_finished,
+        finished_ttl=args.finished_ttl,
+    )
+    server = FsmServer(
+        manager, tenant=args.tenant, allow_network=args.allow_network, models=models, quota=quota
+    )
     names = ", ".join(manager.workflow_names) or "none"
     if not args.http:
         print(f"fsmnb mcp: serving {names} over stdio", file=sys.stderr)
@@ -77,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve_http(server: Any, args: argparse.Namespace, names: str) -> int:
     from fsmnb.mcp.http import serve_http
+    from fsmnb.mcp.limits import HttpLimits
     from fsmnb.mcp.security import RateLimit, Tenants
 
     tenants = Tenants()
@@ -107,6 +209,13 @@ def _serve_http(server: Any, args: argparse.Namespace, names: str) -> int:
         sys.stderr.flush()
 
     limit = RateLimit(rate=args.rate, burst=args.burst)
+    limits = HttpLimits(
+        max_connections=args.max_connections,
+        max_requests_per_token=args.max_requests_per_token,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        keep_alive=args.keep_alive,
+    )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
             serve_http(
@@ -116,6 +225,8 @@ def _serve_http(server: Any, args: argparse.Namespace, names: str) -> int:
                 port=args.port,
                 rate_limit=limit,
                 max_body=args.max_body,
+                limits=limits,
+                origins=args.allowed_origin,
                 announce=announce,
             )
         )

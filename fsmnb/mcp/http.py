@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fsmnb.mcp.limits import HttpLimits
 from fsmnb.mcp.security import DEFAULT_MAX_BODY, RateLimit, Tenants, TokenGate
 from fsmnb.mcp.server import FsmServer
 
@@ -33,16 +34,40 @@ def build_app(
     tenants: Tenants,
     *,
     host: str = "127.0.0.1",
+    port: int | None = None,
     rate_limit: RateLimit | None = None,
     max_body: int = DEFAULT_MAX_BODY,
+    limits: HttpLimits | None = None,
+    origins: Iterable[str] = (),
 ) -> TokenGate:
-    """The ASGI app: the SDK's streamable HTTP app behind `TokenGate`."""
+    """The ASGI app: the SDK's streamable HTTP app behind `TokenGate`.
+
+    Browser origins allowed: the server's own (``http://host:port``, and the
+    loopback names of it when bound to loopback) and `origins`.
+    """
     if not len(tenants):
         raise ValueError("Serving over HTTP needs at least one bearer token (`Tenants.add`).")
     inner = server.mcp.streamable_http_app(
         streamable_http_path=PATH, host=host, max_request_body_size=max_body
     )
-    return TokenGate(inner, tenants, rate_limit=rate_limit, max_body=max_body)
+    allowed = frozenset(origins) | (own_origins(host, port) if port is not None else frozenset())
+    return TokenGate(
+        inner,
+        tenants,
+        rate_limit=rate_limit,
+        max_body=max_body,
+        path=PATH,
+        origins=allowed if port is not None else None,
+        limits=limits,
+    )
+
+
+def own_origins(host: str, port: int) -> frozenset[str]:
+    """The origins a browser shows for this server (by each loopback name when on loopback)."""
+    names = {f"[{host}]" if ":" in host else host}
+    if host in ("127.0.0.1", "localhost", "::1"):
+        names |= {"127.0.0.1", "localhost", "[::1]"}
+    return frozenset(f"{scheme}://{name}:{port}" for name in names for scheme in ("http", "https"))
 
 
 @dataclass
@@ -93,10 +118,12 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _uvicorn_server(app: Any, *, background: bool) -> uvicorn.Server:
+def _uvicorn_server(app: Any, *, background: bool, limits: HttpLimits) -> uvicorn.Server:
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on", access_log=False, **limits.uvicorn_options()
+    )
     if not background:
         return uvicorn.Server(config)
 
@@ -120,6 +147,8 @@ async def serve_http_in_background(
     tenants: Tenants | None = None,
     rate_limit: RateLimit | None = None,
     max_body: int = DEFAULT_MAX_BODY,
+    limits: HttpLimits | None = None,
+    origins: Iterable[str] = (),
     **options: Any,
 ) -> HttpHandle:
     """Serve `manager` over HTTP as a task on the running loop; return once it accepts requests.
@@ -133,6 +162,8 @@ async def serve_http_in_background(
         tenants: more tokens and tenants (the default tenant's token is added to them).
         rate_limit: per-token limit (default: 50 requests/s, bursts of 200).
         max_body: the largest request body, in bytes.
+        limits: connection and request limits (`HttpLimits` defaults when None).
+        origins: browser origins allowed besides the server's own.
         **options: passed to `FsmServer` (`allow_network`, `pipeline_timeout`, ...).
 
     Returns:
@@ -143,16 +174,20 @@ async def serve_http_in_background(
     )
     tenants = tenants if tenants is not None else Tenants()
     token = tenants.add(tenant, token)
+    limits = limits if limits is not None else HttpLimits()
+    sock = _listen(host, port)
+    bound = sock.getsockname()[1]
     app = build_app(
         server,
         tenants,
         host=host,
+        port=bound,
         max_body=max_body,
+        limits=limits,
+        origins=origins,
         rate_limit=rate_limit if rate_limit is not None else RateLimit(),
     )
-    sock = _listen(host, port)
-    bound = sock.getsockname()[1]
-    uv = _uvicorn_server(app, background=True)
+    uv = _uvicorn_server(app, background=True, limits=limits)
     task = asyncio.get_running_loop().create_task(uv.serve(sockets=[sock]), name="fsmnb-mcp-http")
     while not uv.started:
         if task.done():
@@ -180,24 +215,31 @@ async def serve_http(
     port: int = 8765,
     rate_limit: RateLimit | None = None,
     max_body: int = DEFAULT_MAX_BODY,
+    limits: HttpLimits | None = None,
+    origins: Iterable[str] = (),
     announce: Callable[[str], None] | None = None,
 ) -> None:
     """Serve over HTTP in the foreground until interrupted (what `fsmnb mcp --http` runs).
 
     `announce(url)` is called with the endpoint once the port is bound (port 0 picks one).
     """
+    limits = limits if limits is not None else HttpLimits()
+    sock = _listen(host, port)
+    bound = sock.getsockname()[1]
     app = build_app(
         server,
         tenants,
         host=host,
+        port=bound,
         max_body=max_body,
+        limits=limits,
+        origins=origins,
         rate_limit=rate_limit if rate_limit is not None else RateLimit(),
     )
-    sock = _listen(host, port)
     if announce is not None:
         shown = f"[{host}]" if ":" in host else host
-        announce(f"http://{shown}:{sock.getsockname()[1]}{PATH}")
-    await _uvicorn_server(app, background=False).serve(sockets=[sock])
+        announce(f"http://{shown}:{bound}{PATH}")
+    await _uvicorn_server(app, background=False, limits=limits).serve(sockets=[sock])
 
 
 def connect(url: str, token: str, **client_options: Any) -> Any:

@@ -164,6 +164,9 @@ class Metrics(BaseModel):
     events_refused: int
     tool_calls: dict[str, int] = Field(description="Tool calls by name, for this tenant.")
     tool_errors: int
+    stored_bytes: int = Field(
+        default=0, description="JSON bytes of data, payloads and specs you stored (your quota)."
+    )
 
 
 class WorkflowInfo(BaseModel):

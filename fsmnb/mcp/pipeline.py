@@ -14,11 +14,14 @@ import asyncio
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from fsmnb.effects import CallApi, Effect, InvokeFsm, SpawnFsm
+from fsmnb.effects import Call, CallApi, Effect, InvokeFsm, SpawnFsm
+from fsmnb.effects.registry import resolve_callable
 from fsmnb.engine.telemetry import TelemetryEvent
 from fsmnb.errors import DefinitionError, FsmnbError, RunError
 from fsmnb.mcp._json import jsonable
 from fsmnb.mcp.models import EffectRecord, PipelineResult
+from fsmnb.mcp.offload import CallPool, offloaded
+from fsmnb.mcp.policy import ModelPolicy
 from fsmnb.workflow.workflow import Workflow
 
 if TYPE_CHECKING:
@@ -34,8 +37,13 @@ def leaves(effect: Effect) -> Iterator[Effect]:
         yield from leaves(child)
 
 
-def check_policy(effect: Effect, *, served: set[str], allow_network: bool) -> None:
+def check_policy(
+    effect: Effect, *, served: set[str], allow_network: bool, models: ModelPolicy | None = None
+) -> None:
     """Refuse a tree that does what a client may not ask for; name every offender.
+
+    Besides network calls and runs, `models` (when given) refuses model strings
+    and options the operator did not allow (see `fsmnb.mcp.policy`).
 
     Raises:
         DefinitionError: listing each refused effect and why.
@@ -47,6 +55,11 @@ def check_policy(effect: Effect, *, served: set[str], allow_network: bool) -> No
                 f"`call_api` ({e.method} {e.url[:80]}): this server does not make HTTP calls for "
                 "clients (start it with allow_network=True to permit them)"
             )
+        elif isinstance(e, Call) and e.pass_context and not _is_async(e.fn):
+            found.append(
+                f"`call` ({_name(e.fn)}): `pass_context` hands the run to a synchronous function, "
+                "which would run on the server's loop; drop `pass_context`"
+            )
         elif isinstance(e, SpawnFsm):
             found.append("`spawn_fsm`: detached runs are not allowed here; use `create_fsm`")
         elif isinstance(e, InvokeFsm):
@@ -54,8 +67,21 @@ def check_policy(effect: Effect, *, served: set[str], allow_network: bool) -> No
             if name not in served:
                 listed = ", ".join(f"`{n}`" for n in sorted(served)) or "none"
                 found.append(f"`invoke_fsm`: workflow `{name}` is not served (served: {listed})")
+    if models is not None:
+        found += models.problems_of_effects(leaves(effect))
     if found:
         raise DefinitionError.collect("Effect pipeline refused", found)
+
+
+def _is_async(fn: Any) -> bool:
+    import inspect
+
+    target = resolve_callable(fn) if isinstance(fn, str) else fn
+    return inspect.iscoroutinefunction(target)
+
+
+def _name(fn: Any) -> str:
+    return fn if isinstance(fn, str) else getattr(fn, "__name__", "fn")
 
 
 async def run_pipeline(
@@ -65,12 +91,17 @@ async def run_pipeline(
     tenant: str,
     limit: float,
     report: Callable[[int, int, str], None] | None = None,
+    pool: CallPool | None = None,
 ) -> PipelineResult:
     """Interpret `effect` in a short-lived run with `data`; return its result and effect log.
+
+    With a `pool`, synchronous registered functions run in its threads, off the loop.
 
     Raises:
         RunError: the pipeline failed (the message names the effect's path) or timed out.
     """
+    if pool is not None:
+        effect = offloaded(effect, pool, tenant)
     outcome: dict[str, Any] = {}
     wf = Workflow("effect_pipeline", description="An effect tree sent by a client.", register=False)
 

@@ -45,7 +45,9 @@ def register(app: FsmServer) -> None:
     async def read_run(run_id: str, ctx: Context) -> str:
         run = _visible_run(app, _tenant(app, ctx.request_context), run_id)
         if run is None:
-            raise ResourceNotFoundError(f"No run `{run_id}` is visible to you.")
+            raise ResourceNotFoundError(
+                f"No run `{run_id[:128]}` is visible to you; resources/list lists your runs."
+            )
         return run_info(run, history=True).model_dump_json()
 
     @mcp.resource(
@@ -57,7 +59,9 @@ def register(app: FsmServer) -> None:
     async def read_workflow(name: str, ctx: Context) -> str:
         found = app.workflows(_tenant(app, ctx.request_context)).get(name)
         if found is None:
-            raise ResourceNotFoundError(f"No workflow `{name}` is served to you.")
+            raise ResourceNotFoundError(
+                f"No workflow `{name[:200]}` is served to you; list_workflows lists them."
+            )
         wf, source = found
         out: dict[str, Any] = workflow_info(wf, source).model_dump(mode="json")
         try:
@@ -98,7 +102,10 @@ def register(app: FsmServer) -> None:
         uri = str(params.uri)
         run = _visible_run(app, tenant, uri[len(_RUNS) :]) if uri.startswith(_RUNS) else None
         if run is None and not uri.startswith("fsm://workflows/"):
-            raise MCPError(types.INVALID_PARAMS, f"No resource `{uri}` is visible to you.")
+            raise MCPError(
+                types.INVALID_PARAMS,
+                f"No resource `{uri[:200]}` is visible to you; resources/list lists them.",
+            )
         app.notifier.subscribe_session(uri, ctx.session, tenant, run)
         return types.EmptyResult()
 
@@ -141,6 +148,6 @@ def _tenant(app: FsmServer, request_context: Any) -> str:
 
 def _visible_run(app: FsmServer, tenant: str, run_id: str) -> Run | None:
     try:
-        return app.run(tenant, run_id)
+        return app.manager.get(run_id, tenant=tenant)
     except FsmnbError:
         return None

@@ -1,21 +1,30 @@
-"""HTTP security: bearer tokens mapped to tenants, rate limits, request size limits.
+"""HTTP security: bearer tokens mapped to tenants, origins, rate, concurrency and size limits.
 
 `TokenGate` is a plain ASGI middleware in front of the SDK's streamable HTTP
 app. For every HTTP request it:
 
-1. finds the tenant of the bearer token (401 without a token or with a wrong
-   one). Tokens are kept as SHA-256 digests and compared with
-   `hmac.compare_digest` against every known digest, without stopping at a
-   match, so timing does not tell how much of a token was right;
-2. applies the token's rate limit (a token bucket; 429 with `Retry-After`);
-3. reads the body up to the size limit (413 beyond it, whether or not the
-   client sent a `Content-Length`), then hands it to the app;
-4. puts the tenant in the ASGI scope (`fsmnb.tenant`), where the tools read
+1. answers 404 for any path but the MCP endpoint, before authentication, so
+   OAuth discovery (``/.well-known/oauth-protected-resource``, ...) tells a
+   client there is no OAuth here rather than "log in";
+2. refuses a browser `Origin` other than the server's own (or a configured
+   list) with 403, so a page on another localhost port cannot drive it;
+3. finds the tenant of the bearer token (401 with ``WWW-Authenticate: Bearer
+   error="invalid_token"`` without a token or with a wrong one). Tokens are
+   kept as SHA-256 digests and compared with `hmac.compare_digest` against
+   every known digest, without stopping at a match, so timing does not tell
+   how much of a token was right;
+4. applies the token's rate limit (a token bucket; 429 with `Retry-After`)
+   and its cap on requests in flight (429);
+5. reads the body up to the size limit (413 beyond it, whether or not the
+   client sent a `Content-Length`) within the body timeout (408 after it),
+   then hands it to the app;
+6. puts the tenant in the ASGI scope (`fsmnb.tenant`), where the tools read
    it. A client cannot set scope keys, so it cannot choose its tenant.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -25,6 +34,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fsmnb.mcp.limits import HttpLimits
 from fsmnb.mcp.tenancy import TENANT_KEY
 
 __all__ = ("RateLimit", "Tenants", "TokenGate")
@@ -105,13 +115,17 @@ class RateLimit:
 
 
 class TokenGate:
-    """ASGI middleware: authenticate, rate-limit and size-limit every HTTP request.
+    """ASGI middleware: route, check origin, authenticate, rate-, concurrency- and size-limit.
 
     Args:
         app: the ASGI app to protect.
         tenants: the tokens it accepts.
         rate_limit: per-token limit (None: unlimited).
         max_body: the largest request body accepted, in bytes.
+        path: the one path served (others get 404); None serves every path.
+        origins: the browser origins allowed (None: any); requests without an
+            `Origin` header (non-browser clients) are always allowed.
+        limits: body timeout and requests in flight per token.
     """
 
     def __init__(
@@ -121,57 +135,109 @@ class TokenGate:
         *,
         rate_limit: RateLimit | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        path: str | None = None,
+        origins: frozenset[str] | None = None,
+        limits: HttpLimits | None = None,
     ) -> None:
         self.app = app
         self.tenants = tenants
         self.rate_limit = rate_limit
         self.max_body = max_body
+        self.path = path
+        self.origins = origins
+        self.limits = limits if limits is not None else HttpLimits()
+        self.in_flight: dict[bytes, int] = {}
+        #: refusals by HTTP status, for the operator (never shown to clients)
+        self.refused: dict[int, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.path is not None and scope.get("path", "").rstrip("/") != self.path:
+            await self._refuse(
+                send,
+                404,
+                "Not found: this server serves MCP at "
+                f"{self.path} only, with a bearer token (no OAuth).",
+            )
+            return
+        origin = _header(scope, b"origin")
+        if origin is not None and self.origins is not None and origin not in self.origins:
+            await self._refuse(send, 403, f"Origin {origin[:100]!r} is not allowed.")
+            return
         token = _bearer(scope)
         tenant = self.tenants.resolve(token) if token else None
         if not token or tenant is None:
-            await _reply(
+            why = "is not valid" if token else "is missing"
+            await self._refuse(
                 send,
                 401,
-                "A valid bearer token is required.",
-                [(b"www-authenticate", b'Bearer realm="fsmnb"')],
+                f"The bearer token {why}; use the token the "
+                "server printed (fsmnb mcp --http), as `Authorization: Bearer "
+                "<token>`.",
+                [
+                    (
+                        b"www-authenticate",
+                        b'Bearer realm="fsmnb", '
+                        b'error="invalid_token", error_description='
+                        b'"the bearer token ' + why.encode() + b'"',
+                    )
+                ],
             )
             return
+        key = _digest(token)
         if self.rate_limit is not None:
-            wait = self.rate_limit.wait_time(_digest(token))
+            wait = self.rate_limit.wait_time(key)
             if wait > 0:
                 retry = str(max(1, int(wait + 0.999))).encode()
-                await _reply(
+                await self._refuse(
                     send,
                     429,
                     "Too many requests for this token; slow down.",
                     [(b"retry-after", retry)],
                 )
                 return
+        if self.in_flight.get(key, 0) >= self.limits.max_requests_per_token:
+            await self._refuse(
+                send,
+                429,
+                f"This token has {self.limits.max_requests_per_token}"
+                " requests in flight (open streams count); close some first.",
+                [(b"retry-after", b"1")],
+            )
+            return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body:
-            await _reply(send, 413, f"Request body over {self.max_body} bytes.")
+            await self._refuse(send, 413, f"Request body over {self.max_body} bytes.")
             return
-        body, more = b"", True
+        self.in_flight[key] = self.in_flight.get(key, 0) + 1
+        try:
+            await self._serve(scope, receive, send, tenant)
+        finally:
+            left = self.in_flight[key] - 1
+            if left:
+                self.in_flight[key] = left
+            else:
+                del self.in_flight[key]
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, tenant: str) -> None:
+        body = b""
         if scope.get("method") in ("POST", "PUT", "PATCH"):
-            chunks: list[bytes] = []
-            size = 0
-            while more:
-                message = await receive()
-                if message["type"] != "http.request":
-                    return  # the client went away
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > self.max_body:
-                    await _reply(send, 413, f"Request body over {self.max_body} bytes.")
-                    return
-                chunks.append(chunk)
-                more = message.get("more_body", False)
-            body = b"".join(chunks)
+            try:
+                async with asyncio.timeout(self.limits.body_timeout):
+                    read = await self._read_body(receive, send)
+            except TimeoutError:
+                await self._refuse(
+                    send,
+                    408,
+                    f"The request body did not arrive within {self.limits.body_timeout:g} s.",
+                    [(b"connection", b"close")],
+                )
+                return
+            if read is None:
+                return
+            body = read
         replayed = False
 
         async def replay() -> Message:
@@ -182,6 +248,40 @@ class TokenGate:
             return await receive()
 
         await self.app({**scope, TENANT_KEY: tenant}, replay, send)
+
+    async def _read_body(self, receive: Receive, send: Send) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                await self._refuse(send, 413, f"Request body over {self.max_body} bytes.")
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
+
+    async def _refuse(
+        self,
+        send: Send,
+        status: int,
+        message: str,
+        headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
+        self.refused[status] = self.refused.get(status, 0) + 1
+        await _reply(send, status, message, headers)
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == wanted:
+            return str(value.decode("latin-1"))
+    return None
 
 
 def _bearer(scope: Scope) -> str | None:

@@ -13,17 +13,22 @@ import functools
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp_types import ToolAnnotations
+from pydantic import ValidationError
 
 from fsmnb.engine.manager import Manager
 from fsmnb.engine.run import Run
 from fsmnb.errors import FsmnbError, RunNotFound
+from fsmnb.mcp.arguments import describe_argument_errors
 from fsmnb.mcp.notify import Notifier
+from fsmnb.mcp.offload import CallPool
+from fsmnb.mcp.policy import ModelPolicy
+from fsmnb.mcp.quotas import Quotas, TenantQuota
 from fsmnb.mcp.tenancy import TenantBus, Unauthenticated, tenant_of
 from fsmnb.workflow.workflow import Workflow
 
@@ -53,6 +58,12 @@ class FsmServer:
             (off by default: a client could make the server call any URL).
         pipeline_timeout: seconds an `execute_effect_pipeline` call may take at most.
         max_wait: seconds a tool may wait for a run (`send_event(wait=True)`, streams).
+        models: the model strings clients may name (default: none, so only the server's
+            default model, used when a client leaves `model` out); see `fsmnb.mcp.policy`.
+        call_threads: threads for clients' synchronous registered functions (in all).
+        call_threads_per_tenant: of those, how many one tenant may keep busy.
+        quota: what one tenant may hold (live runs, stored bytes, private workflows)
+            and how long its finished runs are kept (`TenantQuota` defaults when None).
 
     Attributes:
         mcp: the SDK's `MCPServer`; run it with any transport.
@@ -67,6 +78,10 @@ class FsmServer:
         allow_network: bool = False,
         pipeline_timeout: float = 60.0,
         max_wait: float = 300.0,
+        models: Sequence[str] = (),
+        call_threads: int = 4,
+        call_threads_per_tenant: int = 2,
+        quota: TenantQuota | None = None,
     ) -> None:
         import jsonschema  # noqa: F401  # the SDK imports it lazily; a first call would pay ~1 s
 
@@ -75,13 +90,17 @@ class FsmServer:
         self.allow_network = allow_network
         self.pipeline_timeout = pipeline_timeout
         self.max_wait = max_wait
+        self.models = ModelPolicy(tuple(models))
+        self.calls = CallPool(workers=call_threads, per_tenant=call_threads_per_tenant)
+        self.quotas = Quotas(self.manager, quota)
         self.bus = TenantBus()
         self.notifier = Notifier(self.bus)
         self.private: dict[str, dict[str, tuple[Workflow, str]]] = {}
         self.counts: dict[str, Counter[str]] = {}
         self._warmed = False
-        self.mcp: MCPServer[Any] = MCPServer(
+        self.mcp: MCPServer[Any] = _MCPServer(
             name,
+            version=_version(),
             instructions=INSTRUCTIONS,
             subscriptions=self.bus,
             log_level="WARNING",
@@ -217,8 +236,29 @@ class FsmServer:
             ) from None
 
     def close(self) -> None:
-        """Stop every notification this server set up."""
+        """Stop every notification this server set up, and its call threads."""
         self.notifier.close()
+        self.calls.close()
+
+
+class _MCPServer(MCPServer[Any]):
+    """The SDK's server, answering bad tool arguments with `describe_argument_errors`."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as e:
+            if isinstance(e.__cause__, ValidationError) and not isinstance(e, UnexpectedToolError):
+                raise ToolError(describe_argument_errors(name, e.__cause__)) from e.__cause__
+            raise
+
+
+def _version() -> str:
+    from fsmnb import __version__
+
+    return __version__
 
 
 def create_server(manager: Manager | None = None, **options: Any) -> FsmServer:

@@ -55,7 +55,12 @@ def register(app: FsmServer) -> None:
         relay = ProgressRelay(ctx)
         try:
             out = await run_pipeline(
-                effect, {}, tenant=tenant, limit=app.pipeline_timeout, report=relay.push
+                effect,
+                {},
+                tenant=tenant,
+                limit=app.pipeline_timeout,
+                report=relay.push,
+                pool=app.calls,
             )
         finally:
             await relay.close()
@@ -71,6 +76,11 @@ def register(app: FsmServer) -> None:
     ) -> AgentResult:
         """Give one AI agent a task and return its answer."""
         tenant = app.tenant(ctx)
+        app.models.check(
+            app.models.problems_of_model(model, "`model`")
+            + app.models.problems_of_context(context or {}, "`context`"),
+            "spawn_agent refused",
+        )
         layer = agents_layer()
         spawn = getattr(layer, "spawn_agent", None)
         if callable(spawn):

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from fsmnb.engine.journal import entry_fields
 from fsmnb.errors import FsmnbError, TransitionError
 from fsmnb.mcp._json import jsonable, run_uri
 from fsmnb.mcp.models import BatchItem, BatchResult, EventResult, Metrics, RunInfo
 from fsmnb.mcp.progress import ProgressRelay
+from fsmnb.mcp.quotas import json_size
 from fsmnb.mcp.specs import workflow_from_spec
 
 if TYPE_CHECKING:
@@ -41,6 +42,30 @@ class BatchEvent(BaseModel):
     run_id: RunId
     event: EventName
     payload: dict[str, Any] | None = None
+
+
+def spec_input_schema() -> dict[str, Any]:
+    """The JSON schema of a machine spec (`fsmnb.fsm.MachineSpec`), self-contained, or null."""
+    from fsmnb.fsm.spec import MachineSpec
+
+    schema = MachineSpec.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(defs[ref.rsplit("/", 1)[1]])
+            return {k: inline(v) for k, v in node.items() if k != "title"}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    out: dict[str, Any] = inline(schema)
+    out["type"] = ["object", "null"]
+    out.pop("description", None)  # the parameter's own description says it for clients
+    del out["properties"]["transitions"]["items"]["properties"]["guard"]  # code: refused here
+    return out
 
 
 def run_info(run: Run, *, data: bool = True, history: bool = False) -> RunInfo:
@@ -71,6 +96,7 @@ def register(app: FsmServer) -> None:
         ] = None,
         spec: Annotated[
             dict[str, Any] | None,
+            WithJsonSchema(spec_input_schema()),
             Field(
                 description="A JSON machine spec: name, initial, states, transitions. Its runs "
                 "wait in each state for the events you send."
@@ -103,9 +129,16 @@ def register(app: FsmServer) -> None:
         else:
             assert workflow is not None
             wf = app.workflow(tenant, workflow)
+        size = json_size(data) if data else 0
+        spec_size = json_size(spec) if spec is not None else 0
+        app.quotas.admit(
+            tenant, size=size + spec_size, runs=1, workflow=wf.name if spec is not None else None
+        )
         rid = manager.create(wf, dict(data or {}), tenant=tenant, run_id=run_id)
+        app.quotas.add_run(tenant, rid, size)
         if spec is not None:
             app.add_private(tenant, wf, "spec")
+            app.quotas.add_workflow(tenant, wf.name, spec_size)
         await asyncio.sleep(0)  # let a first state with an action begin
         return run_info(app.run(tenant, rid))
 
@@ -122,12 +155,16 @@ def register(app: FsmServer) -> None:
         """Send an event to a run; the result says which state it led to."""
         tenant = app.tenant(ctx)
         run = app.run(tenant, run_id)
+        size = json_size(payload) if payload else 0
+        if size:
+            app.quotas.admit(tenant, size=size)
         previous = run.state
         try:
             state = run.send(event, **(payload or {}))
         except TransitionError:
             app.count(tenant, "!refused")
             raise
+        app.quotas.add_bytes(tenant, run.id, size)
         app.count(tenant, "!sent")
         if wait and not run.done:
             state = await _wait(app, run, ctx)
@@ -171,7 +208,13 @@ def register(app: FsmServer) -> None:
             listed = ", ".join(f"`{r}`" for r in unknown[:20])
             raise ToolError(f"Unknown runs {listed}; nothing was sent.")
         specs = [(e.run_id, e.event, e.payload or {}) for e in events]
+        sizes = [json_size(e.payload) if e.payload else 0 for e in events]
+        if any(sizes):
+            app.quotas.admit(tenant, size=sum(sizes))
         outcomes = manager.send_many(specs, tenant=tenant)
+        for e, size, out in zip(events, sizes, outcomes, strict=True):
+            if size and not isinstance(out, FsmnbError):
+                app.quotas.add_bytes(tenant, e.run_id, size)
         items = []
         for e, out in zip(events, outcomes, strict=True):
             if isinstance(out, FsmnbError):
@@ -207,6 +250,7 @@ def register(app: FsmServer) -> None:
             events_refused=counts.get("!refused", 0),
             tool_calls={k: v for k, v in counts.items() if not k.startswith("!")},
             tool_errors=counts.get("!errors", 0),
+            stored_bytes=app.quotas.stored_bytes(tenant),
         )
 
 

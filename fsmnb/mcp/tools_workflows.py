@@ -22,6 +22,7 @@ from fsmnb.mcp.models import (
 )
 from fsmnb.mcp.pipeline import check_policy, run_pipeline
 from fsmnb.mcp.progress import ProgressRelay
+from fsmnb.mcp.quotas import json_size
 from fsmnb.mcp.templates import TEMPLATES, build_from_template
 
 if TYPE_CHECKING:
@@ -130,9 +131,18 @@ def register(app: FsmServer) -> None:
             raise ToolError(
                 f"The name `{name}` belongs to a {existing[1]} workflow; choose another."
             )
+        app.models.check(
+            app.models.problems_of_context(config, "`config`"),
+            f"Template `{template[:100]}` refused",
+        )
         wf = build_from_template(template, name, config)
+        size, config_size = (json_size(data) if data else 0), json_size(config)
+        app.quotas.admit(tenant, size=size + config_size, runs=int(start), workflow=name)
         run_id = app.manager.create(wf, dict(data or {}), tenant=tenant) if start else None
+        if run_id is not None:
+            app.quotas.add_run(tenant, run_id, size)
         app.add_private(tenant, wf, "template")
+        app.quotas.add_workflow(tenant, name, config_size)
         m = wf.machine
         return WorkflowCreated(
             workflow=name,
@@ -172,7 +182,10 @@ def register(app: FsmServer) -> None:
         tenant = app.tenant(ctx)
         effect = effect_from_json(effects)
         check_policy(
-            effect, served=set(app.manager.workflow_names), allow_network=app.allow_network
+            effect,
+            served=set(app.manager.workflow_names),
+            allow_network=app.allow_network,
+            models=app.models,
         )
         data = dict(app.run(tenant, run_id).data) if run_id is not None else {}
         data.update(context or {})
@@ -180,7 +193,12 @@ def register(app: FsmServer) -> None:
         relay = ProgressRelay(ctx)
         try:
             return await run_pipeline(
-                effect, data, tenant=tenant, limit=app.pipeline_timeout, report=relay.push
+                effect,
+                data,
+                tenant=tenant,
+                limit=app.pipeline_timeout,
+                report=relay.push,
+                pool=app.calls,
             )
         finally:
             await relay.close()

@@ -4,8 +4,10 @@
   effects, failures, event buttons, a timeline and a data inspector.
 - `Transcript`: agent and model messages as a chat, tokens streaming in.
 - `Consensus`: each consensus round's answers, similarity heatmap and mean score.
+- `SignalView`: a supervision tree and the signal flow (routes, rates, dead letters).
+- `Designer`: draw a workflow, validated live; export it as code; debug its runs.
 
-All three coalesce their updates (at most ~30 comm messages per second each).
+All of them coalesce their updates (at most ~30 comm messages per second each).
 Needs the `notebook` extra: `pip install 'fsmnb[notebook]'`.
 """
 
@@ -19,7 +21,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from fsmnb.widgets.consensus import Consensus
+from fsmnb.widgets.designer import Designer, design
 from fsmnb.widgets.run_view import RunView
+from fsmnb.widgets.signal_view import SignalView
 from fsmnb.widgets.transcript import Transcript
 
-__all__ = ("Consensus", "RunView", "Transcript")
+__all__ = ("Consensus", "Designer", "RunView", "SignalView", "Transcript", "design")

@@ -107,7 +107,7 @@ class RunView(LiveWidget):
         run, track = self.run, self._track
         values = {
             "state": run.state,
-            "status": run.status,
+            "status": str(run.status),
             "visits": dict(track.visits),
             "failed": list(track.failed),
             "active": track.active_by_state(),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from fsmnb.errors import DefinitionError, InputError
 from fsmnb.fsm.machine import Machine
 from fsmnb.workflow.catalog import register_workflow
+from fsmnb.workflow.runner import get_runner, split_options
 from fsmnb.workflow.state import StateDef, Target, action_kind, parse_on
 
 if TYPE_CHECKING:
@@ -288,7 +289,7 @@ class Workflow:
                     f"(validator `{getattr(check, '__name__', check)}`)."
                 )
 
-    # -- running (the engine lives in a lower layer and is imported on use) --------------------
+    # -- running (on the engine, which registers itself: see fsmnb.workflow.runner) ------------
 
     def start(
         self,
@@ -312,16 +313,10 @@ class Workflow:
             DefinitionError: the workflow is invalid (every problem listed).
             InputError: a validator refused the data.
         """
-        from fsmnb.engine.start import start_run
-
-        return start_run(
-            self,
-            {**(data or {}), **kwargs},
-            run_id=run_id,
-            tenant=tenant,
-            store=store,
-            clock=clock,
+        run: Run = get_runner().start(
+            self, {**(data or {}), **kwargs}, run_id=run_id, tenant=tenant, store=store, clock=clock
         )
+        return run
 
     async def run(self, data: Mapping[str, Any] | None = None, /, **kwargs: Any) -> Result:
         """Run to the end and return the `Result` (raises the run's error if it failed).
@@ -330,33 +325,20 @@ class Workflow:
             RunError: the run failed, or it stopped to wait for an external event
                 (use `start()` and `run.send(...)` for workflows that wait).
         """
-        start_run = _engine_start_run()
-        options = {k: kwargs.pop(k) for k in ("run_id", "tenant", "store", "clock") if k in kwargs}
-        run: Run = start_run(self, {**(data or {}), **kwargs}, schedule=False, **options)
-        await _drive_inline(run)  # in this task: no task or loop round trip per run
-        result = await run.wait(until_idle=True)
-        if result.status == "waiting":
-            from fsmnb.errors import RunError
-
-            allowed = ", ".join(f"`{e}`" for e in run.allowed_events)
-            raise RunError(
-                f"Run `{run.id}` of `{self.name}` is waiting in state `{run.state}` for one of "
-                f"{allowed}. `run()` runs to the end; use `run = {self.name}.start(...)` and "
-                f"`run.send(event)` for workflows that wait for events."
-            )
-        return result
+        values, options = split_options(kwargs, data)
+        return await get_runner().run(self, values, **options)
 
     def run_sync(self, data: Mapping[str, Any] | None = None, /, **kwargs: Any) -> Result:
         """Run to the end from synchronous code: a script, a test, or a notebook cell.
 
-        In a script this uses `asyncio.run`. Inside a running loop (a Jupyter
-        cell) it applies `nest_asyncio` to that loop at this call — never at
-        import — so the call can block until the run ends; prefer `await
-        wf.run(...)` in notebooks, which does not block the kernel.
+        In a script this reuses one event loop per thread (`asyncio.Runner`).
+        Inside a running loop (a Jupyter cell) it applies `nest_asyncio` to that
+        loop at this call — never at import — so the call can block until the
+        run ends; prefer `await wf.run(...)` in notebooks, which does not block
+        the kernel.
         """
-        from fsmnb.engine.sync import run_sync
-
-        return run_sync(self.run(data, **kwargs))
+        values, options = split_options(kwargs, data)
+        return get_runner().run_sync(self, values, **options)
 
     def map(self, inputs: Iterable[Any], /, **options: Any) -> Any:
         """Run the workflow once per input and return a pandas DataFrame of results.
@@ -365,16 +347,11 @@ class Workflow:
         form and `fsmnb.engine.mapping.map_runs` for the options: `concurrency`,
         `progress`, `clock`, `run_id_prefix`).
         """
-        from fsmnb.engine.mapping import map_runs
-        from fsmnb.engine.sync import run_sync
-
-        return run_sync(map_runs(self, inputs, **options))
+        return get_runner().map(self, inputs, **options)
 
     async def amap(self, inputs: Iterable[Any], /, **options: Any) -> Any:
         """`await wf.amap(inputs, concurrency=N)`: like `map`, without blocking the loop."""
-        from fsmnb.engine.mapping import map_runs
-
-        return await map_runs(self, inputs, **options)
+        return await get_runner().amap(self, inputs, **options)
 
     # -- display -------------------------------------------------------------------------------
 
@@ -391,22 +368,6 @@ class Workflow:
 
     def __iter__(self) -> Iterator[StateDef]:
         return iter(self.states.values())
-
-
-def _engine_start_run() -> Any:
-    """`fsmnb.engine.start.start_run`, imported once (the engine is a lower layer)."""
-    global _START_RUN, _drive_inline
-    if _START_RUN is None:
-        from fsmnb.engine.run_make import drive_inline
-        from fsmnb.engine.start import start_run
-
-        _START_RUN = start_run
-        _drive_inline = drive_inline
-    return _START_RUN
-
-
-_START_RUN: Any = None
-_drive_inline: Any = None
 
 
 def _replace(s: StateDef, **changes: Any) -> StateDef:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from fsmnb.errors import ProviderError
+from fsmnb.llm.capabilities import is_unsupported
 
 __all__ = ("LoopClients", "SDKProvider", "provider_error", "retry_after_of", "scrub")
 
@@ -55,15 +56,19 @@ def provider_error(
     name = type(exc).__name__
     message = scrub(str(exc), secret)[:500]
     if isinstance(status, int):
-        retryable = status in (408, 409, 429) or status >= 500
-        return ProviderError(
+        error = ProviderError(
             f"`{provider}:{model}` answered HTTP {status}: {message}",
             provider=provider,
             model=model,
             status=status,
-            is_retryable=retryable,
+            is_retryable=status in (408, 409, 429) or status >= 500,
             retry_after=retry_after_of(getattr(response, "headers", None)),
         )
+        # A server refusing a feature (llama.cpp answers 500 to `json_schema`) fails the
+        # same way every time: permanent, whatever the status says.
+        if is_unsupported(error):
+            error.is_retryable = False
+        return error
     transient = (
         "Connection" in name
         or "Timeout" in name

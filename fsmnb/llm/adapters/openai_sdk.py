@@ -6,7 +6,13 @@ of your own::
 
     fsmnb.llm.register_provider("ollama", lambda m: OpenAIProvider(m, base_url="http://localhost:11434/v1", api_key="ollama"))
 
-The SDK's own retries are off: `fsmnb.llm.resilience` retries instead.
+Structured calls ask for the strongest JSON mode the server accepts
+(`fsmnb.llm.capabilities`): ``json_schema``, else ``json_object`` with the
+schema alongside, else the prompt alone; a server refusing a mode is asked
+again at once one rung down, and the refusal is remembered per base URL.
+Declare what a server accepts with ``capabilities=Capabilities(...)`` to skip
+the learning. The SDK's own retries are off: `fsmnb.llm.resilience` retries
+transient failures instead.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from typing import Any
 
 from fsmnb.errors import MissingExtraError, ProviderError
 from fsmnb.llm.adapters import SDKProvider, provider_error
+from fsmnb.llm.capabilities import Capabilities, capabilities_for, is_unsupported, learn
+from fsmnb.llm.grammar_schema import simplify_for_grammar
 from fsmnb.llm.provider import DeltaSink
 from fsmnb.llm.types import Completion, LLMRequest, ToolCall, Usage
 
@@ -29,6 +37,17 @@ class OpenAIProvider(SDKProvider):
     name = "openai"
     key_variable = "OPENAI_API_KEY"
     base_url_variable = "OPENAI_BASE_URL"
+
+    def __init__(
+        self, rest: str = "", *, capabilities: Capabilities | None = None, **settings: Any
+    ) -> None:
+        super().__init__(rest, **settings)
+        self._declared = capabilities
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the endpoint accepts: declared, else learned from earlier refusals, else all."""
+        return capabilities_for(self.base_url, self._declared)
 
     def _make_client(self) -> Any:
         try:
@@ -44,7 +63,7 @@ class OpenAIProvider(SDKProvider):
             )
         return openai.AsyncOpenAI(**self._client_options(key or "not-needed"))
 
-    def _params(self, request: LLMRequest) -> dict[str, Any]:
+    def _params(self, request: LLMRequest, caps: Capabilities) -> dict[str, Any]:
         messages: list[dict[str, Any]] = []
         if request.system:
             messages.append({"role": "system", "content": request.system})
@@ -56,7 +75,8 @@ class OpenAIProvider(SDKProvider):
             params["temperature"] = request.temperature
         if request.tools:
             params["tools"] = [_tool(t) for t in request.tools]
-        if request.schema is not None:
+        mode = caps.structured_mode()
+        if request.schema is not None and mode == "json_schema":
             params["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {
@@ -65,6 +85,12 @@ class OpenAIProvider(SDKProvider):
                     "strict": bool(request.options.get("strict", False)),
                 },
             }
+        elif request.schema is not None and mode == "json_object":
+            # llama.cpp's and llama-cpp-python's servers constrain to `schema` here;
+            # the others ignore it (the schema is in the prompt as well).
+            # ... and compile it to a grammar: cut it to what that compiler takes.
+            schema = simplify_for_grammar(request.schema)
+            params["response_format"] = {"type": "json_object", "schema": schema}
         passthrough = {k: v for k, v in request.options.items() if k in _PASSTHROUGH}
         params.update(passthrough)
         return params
@@ -72,21 +98,29 @@ class OpenAIProvider(SDKProvider):
     async def complete(self, request: LLMRequest, on_delta: DeltaSink | None = None) -> Completion:
         """Send `request`; stream when `on_delta` is given."""
         client = self._clients.get()
-        params = self._params(request)
-        try:
-            if on_delta is None:
-                response = await client.chat.completions.create(**params)
-                return _from_response(response, request.model)
-            stream = await client.chat.completions.create(
-                **params, stream=True, stream_options={"include_usage": True}
-            )
-            return await _from_stream(stream, request.model, on_delta)
-        except ProviderError:
-            raise
-        except Exception as exc:
-            raise provider_error(
-                exc, provider=self.name, model=request.model, secret=self._key()
-            ) from exc
+        caps = self.capabilities
+        while True:
+            params = self._params(request, caps)
+            try:
+                if on_delta is None:
+                    response = await client.chat.completions.create(**params)
+                    return _from_response(response, request.model)
+                if caps.stream_usage:
+                    params["stream_options"] = {"include_usage": True}
+                stream = await client.chat.completions.create(**params, stream=True)
+                return await _from_stream(stream, request.model, on_delta)
+            except ProviderError:
+                raise
+            except Exception as exc:
+                error = provider_error(
+                    exc, provider=self.name, model=request.model, secret=self._key()
+                )
+                weaker = _weaker(caps, params, error)
+                if weaker is None:
+                    raise error from exc
+                caps = weaker
+                if self._declared is None:
+                    learn(self.base_url, caps)
 
     async def embed(self, texts: Sequence[str], model: str) -> list[list[float]]:
         """Embedding vectors for `texts` with embedding model `model`."""
@@ -96,6 +130,21 @@ class OpenAIProvider(SDKProvider):
         except Exception as exc:
             raise provider_error(exc, provider=self.name, model=model, secret=self._key()) from exc
         return [list(item.embedding) for item in sorted(response.data, key=lambda d: d.index)]
+
+
+def _weaker(
+    caps: Capabilities, params: Mapping[str, Any], error: ProviderError
+) -> Capabilities | None:
+    """The capabilities to try next after `error`, or None when nothing weaker would help."""
+    if not is_unsupported(error):
+        return None
+    text = str(error).lower()
+    if "stream_options" in params and ("stream_options" in text or "include_usage" in text):
+        return Capabilities(caps.json_schema, caps.json_object, caps.tools, stream_usage=False)
+    response_format = params.get("response_format")
+    if isinstance(response_format, Mapping):
+        return caps.without(response_format["type"])
+    return None
 
 
 _PASSTHROUGH = frozenset(

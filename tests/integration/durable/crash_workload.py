@@ -135,8 +135,9 @@ async def work(runs_db: str, ledger_db: str, n: int) -> None:
     _ctx["journal"] = sqlite3.connect(runs_db, isolation_level=None, timeout=30)
     manager = Manager([wf], store=store)
     manager.recover()
+    known = {r["run_id"] for r in manager.list()}
     for i in range(n):
-        if run_id(i) not in manager._runs:
+        if run_id(i) not in known:
             manager.create(wf, run_id=run_id(i), trail=[])
     for i in range(n):
         await manager.get(run_id(i)).wait()

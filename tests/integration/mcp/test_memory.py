@@ -92,7 +92,7 @@ async def test_unknown_event_lists_the_allowed_ones_and_changes_nothing(app: Fsm
 async def test_bad_inputs_are_tool_errors_with_clear_messages(app: FsmServer) -> None:
     async with Client(app.mcp) as client:
         assert "No run `nope`" in await error(client, "send_event", run_id="nope", event="open")
-        assert "valid string" in await error(client, "send_event", run_id=5, event="open")
+        assert "`run_id` must be text" in await error(client, "send_event", run_id=5, event="open")
         assert "`door`, `worker`" in await error(client, "create_fsm", workflow="missing")
         assert "exactly one" in await error(client, "create_fsm")
         bad_spec = {**SPEC, "transitions": [{"source": "open", "event": "x"}]}

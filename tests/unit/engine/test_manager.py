@@ -23,7 +23,7 @@ def door() -> Workflow:
 def test_idle_instances_need_no_event_loop() -> None:
     m = Manager([door()])
     ids = [m.create("door", tenant="acme") for _ in range(100)]
-    assert all(m.get(i, tenant="acme")._task is None for i in ids)
+    assert not any(m.get(i, tenant="acme").has_task for i in ids)
     assert m.send(ids[0], "open", tenant="acme") == "opened"
     assert m.state(ids[0], tenant="acme") == "opened"
     assert m.state(ids[1], tenant="acme") == "closed"
@@ -79,7 +79,7 @@ async def test_instances_with_actions_run_on_the_loop_then_go_idle() -> None:
     result = await m.wait(rid)
     assert result.status == "waiting" and result.state == "queued"
     assert result.data["priority"] == "high"
-    assert m.get(rid)._task is None
+    assert not m.get(rid).has_task
     assert m.send(rid, "resolve") == "closed"
     assert m.get(rid).status == "done"
 

@@ -231,9 +231,30 @@ def test_bad_yaml(text: str, message: str) -> None:
     assert str(caught.value).startswith(message)
 
 
-@pytest.mark.parametrize("text", ["- " * 50_000 + "x", "{a: " * 3_000])
-def test_deeply_nested_yaml_is_refused_not_crashed(text: str) -> None:
-    with pytest.raises(SpecError, match="not readable YAML: it is nested too deeply"):
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- " * 40_000 + "x",
+        "{a: " * 3_000,
+        "[" * 33 + "]" * 33,
+        "".join("  " * i + "- a\n" for i in range(200)),
+        "name: x\nstates:\n" + " " * 200 + "- a\n",
+    ],
+)
+def test_deeply_nested_yaml_is_refused_before_parsing(text: str) -> None:
+    with pytest.raises(SpecError, match="nested too deeply to read: over 32 levels"):
+        specs.from_yaml(text)
+
+
+def test_nesting_up_to_the_limit_reaches_the_parser() -> None:
+    with pytest.raises(SpecError, match="expected a mapping"):
+        specs.from_yaml("[" * 32 + "]" * 32)
+
+
+@pytest.mark.parametrize("size", [specs.MAX_YAML + 1, 1_000_000])
+def test_oversized_yaml_is_refused_before_parsing(size: int) -> None:
+    text = ("- {source: a, event: e, target: b}\n" * (size // 35 + 1))[:size]
+    with pytest.raises(SpecError, match=f"too large to read: {size:,} characters of YAML"):
         specs.from_yaml(text)
 
 
@@ -249,7 +270,7 @@ def test_size_limits() -> None:
     assert error.problems == (
         "`states`: list should have at most 1000 items after validation, not 1001",
     )
-    with pytest.raises(SpecError, match="too large to read: 10,000,001 characters of JSON"):
+    with pytest.raises(SpecError, match="too large to read: 2,000,001 characters of JSON"):
         specs.from_json(" " * (specs.MAX_TEXT + 1))
 
 

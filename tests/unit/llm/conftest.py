@@ -9,6 +9,7 @@ import pytest
 
 from fsmnb import llm
 from fsmnb.llm import client, provider, script
+from fsmnb.llm.capabilities import forget_capabilities
 from fsmnb.llm.demo import DemoModelNotice
 
 _ENV = (
@@ -32,6 +33,7 @@ def fresh_llm_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     llm.response_cache(llm.ResponseCache())
     provider._INSTANCES.clear()
     script._SCRIPTS.clear()
+    forget_capabilities()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DemoModelNotice)
         yield

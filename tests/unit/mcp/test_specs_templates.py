@@ -10,6 +10,7 @@ from fsmnb.mcp import templates
 from fsmnb.mcp._json import jsonable
 from fsmnb.mcp.pipeline import check_policy
 from fsmnb.mcp.specs import workflow_from_spec
+from fsmnb.templates import base as template_base
 from fsmnb.workflow import workflow_names
 
 SPEC = {
@@ -66,7 +67,7 @@ def test_templates_validate_their_config_and_name_unknown_steps() -> None:
 def test_a_step_whose_layer_is_missing_is_refused_when_built(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(templates, "_available", lambda kind: False)
+    monkeypatch.setattr(template_base, "_available", lambda kind: False)
     with pytest.raises(DefinitionError, match=r"needs the `fsmnb\.agents` layer"):
         templates.build_from_template("multi_agent_analysis", "m1", {"data_source": "db"})
 

@@ -1,0 +1,61 @@
+"""Seed 004: actions, signals and routing, sensors, skills, DAG flows, supervised agents, a service.
+
+This layer sits between `fsmnb.agents` and `fsmnb.mcp`: it builds on the
+engine's public run API (`wf.start`, `run.send`, `Manager`, the telemetry
+bus) and on effects, so flows journal, resume and draw like any workflow.
+See docs/agents-system.md.
+"""
+
+from fsmnb.signals.act import Act, Compensate, act
+from fsmnb.signals.actions import (
+    Action,
+    ActionContext,
+    NoParams,
+    action_names,
+    execute_action,
+    get_action,
+    resolve_action,
+)
+from fsmnb.signals.agent import Mailbox, StateJournal, SupervisedAgent
+from fsmnb.signals.flow_compile import Settle, settle
+from fsmnb.signals.flows import Flow, FlowStep
+from fsmnb.signals.journal import SignalJournal
+from fsmnb.signals.policies import BreakerPolicy, RetryPolicy
+from fsmnb.signals.router import DeadLetter, Route, Router
+from fsmnb.signals.sensors import QueueSensor, Sensor
+from fsmnb.signals.signal import Signal
+from fsmnb.signals.skills import Skill, SkillRoute
+from fsmnb.signals.supervisor import Killed, Supervisor
+
+__all__ = (
+    "Act",
+    "Action",
+    "ActionContext",
+    "BreakerPolicy",
+    "Compensate",
+    "DeadLetter",
+    "Flow",
+    "FlowStep",
+    "Killed",
+    "Mailbox",
+    "NoParams",
+    "QueueSensor",
+    "RetryPolicy",
+    "Route",
+    "Router",
+    "Sensor",
+    "Settle",
+    "Signal",
+    "SignalJournal",
+    "Skill",
+    "SkillRoute",
+    "StateJournal",
+    "SupervisedAgent",
+    "Supervisor",
+    "act",
+    "action_names",
+    "execute_action",
+    "get_action",
+    "resolve_action",
+    "settle",
+)
