@@ -326,6 +326,83 @@ async def server_side() -> None:
     )
 
 
+# -- cold start --------------------------------------------------------------------------------
+
+BARE_COLD = """
+import asyncio
+from mcp.server.mcpserver import MCPServer
+server = MCPServer("bare")
+@server.tool()
+async def echo(text: str) -> str:
+    return text
+asyncio.run(server.run_stdio_async())
+"""
+COLD_MESSAGES = [
+    {
+        "jsonrpc": "2.0",
+        "id": 0,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "cold", "version": "1"},
+        },
+    },
+    {"jsonrpc": "2.0", "method": "notifications/initialized"},
+    {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
+]
+
+
+def cold_start(cmd: list[str]) -> tuple[float, float]:
+    """Seconds from spawning `cmd` to its `initialize` answer, and to its `tools/list` answer."""
+    import json
+
+    began = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write("".join(json.dumps(m) + "\n" for m in COLD_MESSAGES))
+    proc.stdin.flush()
+    answered: dict[int, float] = {}
+    while len(answered) < 2:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{cmd} exited before answering")
+        message = json.loads(line)
+        if message.get("id") in (0, 1):
+            answered[message["id"]] = time.perf_counter() - began
+    proc.stdin.close()
+    proc.terminate()
+    proc.wait(10)
+    return answered[0], answered[1]
+
+
+def cold(rounds: int) -> None:
+    """Cold start over stdio, side by side (alternated): a bare MCPServer and `fsmnb mcp`."""
+    sides = {
+        "bare MCPServer (1 tool)": [PY, "-c", BARE_COLD],
+        "fsmnb mcp (no sources)": [PY, "-m", "fsmnb.cli", "mcp"],
+        "fsmnb mcp bench/mcp_bench.py": [PY, "-m", "fsmnb.cli", "mcp", str(HERE)],
+    }
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, cmd in sides.items():
+            samples[name].append(cold_start(cmd))
+    print(
+        f"# cold start over stdio: spawn -> answer, median of {rounds} alternated rounds, "
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cpus"
+    )
+    floor = statistics.median(i for i, _ in samples["bare MCPServer (1 tool)"])
+    for name, rows in samples.items():
+        init = statistics.median(i for i, _ in rows)
+        listed = statistics.median(t for _, t in rows)
+        print(
+            f"{name:32} initialize {init:6.2f} s  tools/list {listed:6.2f} s  "
+            f"initialize / bare {init / floor:4.2f}x"
+        )
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=1000)
@@ -333,8 +410,17 @@ if __name__ == "__main__":
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--http", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--server-side", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--cold",
+        type=int,
+        metavar="ROUNDS",
+        default=0,
+        help="only compare cold starts (initialize, tools/list) with a bare server",
+    )
     args = parser.parse_args()
-    if args.serve_bare:
+    if args.cold:
+        cold(args.cold)
+    elif args.serve_bare:
         serve_bare(0 if args.http else None)
     elif args.server_side:
         asyncio.run(server_side())

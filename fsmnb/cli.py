@@ -17,7 +17,7 @@ __all__ = ("COMMANDS", "main")
 #: subcommand -> the module that implements it
 COMMANDS: dict[str, str] = {
     "mcp": "fsmnb.mcp.cli",
-    "serve": "fsmnb.signals.cli",
+    "serve": "fsmnb.serve_command",
 }
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from fsmnb.llm.overlap import words
+from fsmnb.llm.lexical import stem, tokens
 
 __all__ = ("GENERIC_WORDS", "TASK_VERBS", "mismatch")
 
@@ -34,6 +34,7 @@ _GENERIC = """plan planning set up new make create write draft summarize summary
     last first time take give send about good best business office employee people year
     quarter annual"""
 GENERIC_WORDS = frozenset(_GENERIC.split())
+_GENERIC_STEMS = frozenset(map(stem, GENERIC_WORDS))
 
 #: Verbs of work that none of an operations library's workflows is about by default.
 _TASK_VERBS = """order buy purchase hire recruit design translate paint book organize organise negotiate
@@ -66,12 +67,12 @@ def mismatch(problem: str, texts: Iterable[str]) -> str | None:
         >>> mismatch("Plan the holiday party", ["Plan servicing before the motor breaks"])
         'it shares only generic words with the problem (plan)'
     """
-    theirs = words(" ".join(texts))
-    shared = words(problem) & theirs
-    if shared and not shared - GENERIC_WORDS:
+    theirs = set(tokens(" ".join(texts)))
+    shared = set(tokens(problem)) & theirs  # stems: "investigation" meets "investigate"
+    if shared and not shared - _GENERIC_STEMS:
         return f"it shares only generic words with the problem ({', '.join(sorted(shared))})"
     verb = _verb(problem)
-    strong = len(shared - GENERIC_WORDS) >= STRONG_OVERLAP  # clearly about this workflow
-    if verb is not None and not strong and not words(verb) & theirs:
+    strong = len(shared - _GENERIC_STEMS) >= STRONG_OVERLAP  # clearly about this workflow
+    if verb is not None and not strong and stem(verb) not in theirs:
         return f"the problem asks to `{verb}`, which it does not do"
     return None

@@ -23,6 +23,7 @@ import yaml
 from fsmnb.designer.document import Doc, machine_of
 from fsmnb.designer.problems import problems
 from fsmnb.errors import DefinitionError
+from fsmnb.fsm.machine import Machine
 
 __all__ = ("to_cell", "to_json", "to_module", "to_yaml")
 
@@ -143,7 +144,7 @@ def _body(doc: Doc, *, state: str, final: str, wf: str) -> str:
     if lines:
         blocks.append((False, "\n".join(lines)))
     for name in machine.states:
-        options = _options(doc, name)
+        options = _options(machine, name)
         action = doc["actions"].get(name)
         if action is None and options == ["final=True"]:
             blocks.append((False, f"{final}({_string(name)})"))
@@ -162,8 +163,7 @@ def _body(doc: Doc, *, state: str, final: str, wf: str) -> str:
     return out + "\n"
 
 
-def _options(doc: Doc, name: str) -> list[str]:
-    machine = machine_of(doc)
+def _options(machine: Machine, name: str) -> list[str]:
     options = []
     if machine.initial == name:
         options.append("initial=True")

@@ -11,6 +11,7 @@ whether the workflow is sound: the designer shows those problems live.
 from __future__ import annotations
 
 import copy
+import json
 import keyword
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,8 @@ __all__ = ("EDITS", "History", "apply_edit", "check_name")
 
 MAX_HISTORY = 200
 MAX_STATES = 500
+MAX_TRANSITIONS = 5_000
+MAX_ACTION = 1_000_000  # characters of one action's JSON (an effect tree's strings included)
 Edit = Callable[..., Doc]
 EDITS: dict[str, Edit] = {}
 
@@ -254,6 +257,11 @@ def set_action(doc: Doc, name: str, action: dict[str, Any] | None) -> Doc:
     if action is None:
         doc["actions"].pop(name, None)
     else:
+        size = len(json.dumps(action, default=repr))
+        if size > MAX_ACTION:
+            raise DefinitionError(
+                f"The action of `{name}` is {size:,} characters of JSON; at most {MAX_ACTION:,}."
+            )
         parsed = parse_action(action)
         doc["actions"][name] = {
             "kind": parsed.kind,
@@ -269,6 +277,8 @@ def add_transition(
     """Add `source --event--> target` (the event named `next`, `next_2`, … when not given)."""
     _find(doc, source)
     _find(doc, target)
+    if len(doc["machine"]["transitions"]) >= MAX_TRANSITIONS:
+        raise DefinitionError(f"A drawing holds at most {MAX_TRANSITIONS:,} transitions.")
     taken = [t["event"] for t in doc["machine"]["transitions"] if t["source"] == source]
     if event is None:
         event = "next" if "next" not in taken else _fresh(taken, "next")

@@ -74,8 +74,9 @@ class Manager:
         self._removed: set[str] = set()
         self._history = history
         history_limit(history)  # check it now
-        self._events = 0
-        self._refused = 0
+        # Per tenant, so `metrics(tenant=...)` tells a tenant nothing about the others.
+        self._events: Counter[str] = Counter()
+        self._refused: Counter[str] = Counter()
         _SOURCES.add(self)
 
     def recover(self) -> list[str]:
@@ -204,9 +205,9 @@ class Manager:
         try:
             state = run.send(event, **payload)
         except FsmnbError:
-            self._refused += 1
+            self._refused[tenant] += 1
             raise
-        self._events += 1
+        self._events[tenant] += 1
         return state
 
     def send_many(
@@ -230,8 +231,8 @@ class Manager:
                 sent += 1
             except FsmnbError as refused:
                 append(refused)
-        self._events += sent
-        self._refused += len(out) - sent
+        self._events[tenant] += sent
+        self._refused[tenant] += len(out) - sent
         flush = getattr(self.store, "flush", None)
         if flush is not None:
             flush()  # a durable store: the whole batch is committed before this returns
@@ -297,7 +298,10 @@ class Manager:
         return out
 
     def metrics(self, *, tenant: str | None = None) -> dict[str, Any]:
-        """Counts of instances by status, workflow and state, and of events sent and refused."""
+        """Counts of instances by status, workflow and state, and of events sent and refused.
+
+        With `tenant`, every count is that tenant's alone (events included).
+        """
         rows = [
             {"workflow": r.workflow.name, "state": r.state, "status": str(r.status)}
             for r in self._runs.values()
@@ -308,8 +312,10 @@ class Manager:
             "by_status": dict(Counter(r["status"] for r in rows)),
             "by_workflow": dict(Counter(r["workflow"] for r in rows)),
             "by_state": dict(Counter(f"{r['workflow']}.{r['state']}" for r in rows)),
-            "events_sent": self._events,
-            "events_refused": self._refused,
+            "events_sent": self._events[tenant] if tenant is not None else self._events.total(),
+            "events_refused": (
+                self._refused[tenant] if tenant is not None else self._refused.total()
+            ),
         }
 
     def __len__(self) -> int:

@@ -58,16 +58,18 @@ CREATE_NEW_THRESHOLDS: dict[str, float] = {"hash": 0.023, "local": 0.22}
 _FALLBACK_THRESHOLD = 0.1
 
 #: The lexical part's weight λ in the hybrid similarity of a field text (the dense part
-#: weighs 1 − λ), and the field weights of the hybrid score. Chosen on the tuning half of
-#: ``bench/agents_bench.py`` with ``local`` (MiniLM): equal field weights and λ from 0.5 to
-#: 0.7 fitted it best (top-1 92 %, plan 91 % at the calibrated threshold); 0.6 is the middle.
-HYBRID_LEXICAL_WEIGHT: float = 0.6
+#: weighs 1 − λ), and the field weights of the hybrid score. Chosen on tuning halves with
+#: ``local`` (MiniLM): on the seed set λ 0.5–0.7 fitted best; on issue 12's harder set
+#: (paraphrases, indirect descriptions; ``bench/agents_bench.py --set issue12``) λ 0.35–0.5
+#: fitted best (plan 90 % vs 86 % at 0.6) with the task-fit checks; 0.4 serves both.
+HYBRID_LEXICAL_WEIGHT: float = 0.4
 HYBRID_FIELD_WEIGHTS: dict[str, float] = {"description": 1 / 3, "tags": 1 / 3, "example": 1 / 3}
 
 #: The hybrid score's create-new threshold per dense embedder (by model-string prefix), for
-#: `HYBRID_LEXICAL_WEIGHT`, calibrated on the tuning half; another embedder or λ gets
+#: `HYBRID_LEXICAL_WEIGHT`, calibrated on issue 12's tuning half (0.12–0.141 fitted best: plan
+#: 90–91 %; 0.13 is the middle); another embedder or λ gets
 #: ``λ · lexical threshold + (1 − λ) · dense threshold`` (uncalibrated).
-HYBRID_THRESHOLDS: dict[str, float] = {"local": 0.119}
+HYBRID_THRESHOLDS: dict[str, float] = {"local": 0.13}
 
 
 def create_new_threshold(embedder_name: str, lexical_weight: float = 0.0) -> float:

@@ -9,7 +9,8 @@ time would hold a connection forever. `GuardedH11Protocol` closes a
 connection whose request headers are not complete `header_timeout` seconds
 after it opened (or after its previous response), refuses connections beyond
 `max_connections` at once, and closes a connection after
-`max_requests_per_connection` requests. Body timeouts and per-token caps are
+`max_requests_per_connection` requests (with ``Connection: close`` on the
+last response, so a client never reuses a closed connection). Body timeouts and per-token caps are
 enforced by `fsmnb.mcp.security.TokenGate`.
 """
 
@@ -36,7 +37,8 @@ class HttpLimits:
         header_timeout: seconds a client has to send a request's headers.
         body_timeout: seconds a client has to send a request's body; then 408.
         keep_alive: seconds an idle connection is kept between requests.
-        max_requests_per_connection: requests served on one connection before it is closed.
+        max_requests_per_connection: requests served on one connection; the last response
+            says ``Connection: close``.
         max_header_bytes: the largest request head (request line and headers).
     """
 
@@ -85,11 +87,17 @@ class GuardedH11Protocol(H11Protocol):
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             self.transport.close()
 
+    def handle_events(self) -> None:
+        before = self.cycle
+        super().handle_events()
+        if self.cycle is not None and self.cycle is not before:
+            self._served += 1
+            if self._served >= self.limits.max_requests_per_connection:
+                # As if the client had asked: uvicorn answers `Connection: close` and closes
+                # after this response, so the client does not reuse the connection.
+                self.headers.append((b"connection", b"close"))  # the list the scope holds
+
     def on_response_complete(self) -> None:
-        self._served += 1
-        if self._served >= self.limits.max_requests_per_connection:
-            self.transport.close()
-            return
         super().on_response_complete()
         if not self.transport.is_closing():
             self._arm_header_timer()

@@ -8,7 +8,9 @@ translation every tool goes through, and per-tenant counters.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 import functools
 import logging
 import time
@@ -33,6 +35,12 @@ from fsmnb.mcp.tenancy import TenantBus, Unauthenticated, tenant_of
 from fsmnb.workflow.workflow import Workflow
 
 __all__ = ("FsmServer", "create_server")
+
+#: The server's own calls (the warm-up) act as this tenant; no token can map to it.
+_WARM_UP_TENANT = "\x00fsmnb-warm-up"
+_acting_tenant: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "fsmnb_mcp_acting_tenant", default=None
+)
 
 logger = logging.getLogger("fsmnb.mcp")
 
@@ -83,8 +91,6 @@ class FsmServer:
         call_threads_per_tenant: int = 2,
         quota: TenantQuota | None = None,
     ) -> None:
-        import jsonschema  # noqa: F401  # the SDK imports it lazily; a first call would pay ~1 s
-
         self.manager = manager if manager is not None else Manager()
         self.default_tenant = tenant
         self.allow_network = allow_network
@@ -113,24 +119,36 @@ class FsmServer:
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: Any) -> AsyncIterator[dict[str, Any]]:
+        # Serve at once (initialize, tools/list need none of this) and warm up behind it.
+        warming = None
         if not self._warmed:
             self._warmed = True
-            await self._warm_up()
-        yield {}
+            warming = asyncio.get_running_loop().create_task(self._warm_up(), name="fsmnb-warm")
+        try:
+            yield {}
+        finally:
+            if warming is not None and not warming.done():
+                warming.cancel()
 
     async def _warm_up(self) -> None:
-        """Take the hot tools' first-call costs before any client waits for them.
+        """Take the first-call costs while the server already answers.
 
-        Runs `send_event` and `get_fsm_state` once on a throwaway run of a private
-        workflow, then removes the run and the counts; no client is connected yet.
+        Imports jsonschema in a thread (the SDK imports it on a tool's first call:
+        over a second on a loaded machine), then runs `send_event` and
+        `get_fsm_state` once on a throwaway run of a private workflow, as a tenant
+        no client can be, and forgets the run and its counts.
         """
+        import importlib
+
+        with contextlib.suppress(ImportError):
+            await asyncio.to_thread(importlib.import_module, "jsonschema")
         wf = Workflow("fsmnb_warm_up", register=False)
         wf.add_state("a", None, initial=True, on={"go": "b"})
         wf.add_state("b", None, on={"go": "a"})
         wf.final("end")
         wf.add_state("b", None, on={"go": "a", "end": "end"})
-        counts = {t: Counter(c) for t, c in self.counts.items()}
-        rid = self.manager.create(wf, tenant=self.default_tenant)
+        token = _acting_tenant.set(_WARM_UP_TENANT)
+        rid = self.manager.create(wf, tenant=_WARM_UP_TENANT)
         try:
             for tool, args in (
                 ("send_event", {"run_id": rid, "event": "go"}),
@@ -138,11 +156,12 @@ class FsmServer:
                 ("send_event", {"run_id": rid, "event": "nope"}),
             ):
                 await self.mcp.call_tool(tool, args)
-        except Exception:  # a warm-up must never stop the server from starting
+        except Exception:  # a warm-up must never stop the server
             logger.debug("warm-up failed", exc_info=True)
         finally:
-            self.manager.remove(rid, tenant=self.default_tenant)
-            self.counts = counts
+            _acting_tenant.reset(token)
+            self.manager.remove(rid, tenant=_WARM_UP_TENANT)
+            self.counts.pop(_WARM_UP_TENANT, None)
 
     # -- tools ----------------------------------------------------------------------------------
 
@@ -181,6 +200,9 @@ class FsmServer:
 
     def tenant(self, ctx: Context[Any, Any] | None) -> str:
         """The tenant of the request `ctx` belongs to."""
+        acting = _acting_tenant.get()
+        if acting is not None:
+            return acting
         if ctx is None:
             return self.default_tenant
         try:

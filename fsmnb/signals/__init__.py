@@ -17,25 +17,31 @@ from fsmnb.signals.actions import (
     resolve_action,
 )
 from fsmnb.signals.agent import Mailbox, StateJournal, SupervisedAgent
+from fsmnb.signals.builtin_skills import AutoScalingSkill, IntelligentMonitoringSkill
 from fsmnb.signals.flow_compile import Settle, settle
 from fsmnb.signals.flows import Flow, FlowStep
 from fsmnb.signals.journal import SignalJournal
 from fsmnb.signals.policies import BreakerPolicy, RetryPolicy
 from fsmnb.signals.router import DeadLetter, Route, Router
 from fsmnb.signals.sensors import QueueSensor, Sensor
+from fsmnb.signals.service import Service
 from fsmnb.signals.signal import Signal
 from fsmnb.signals.skills import Skill, SkillRoute
 from fsmnb.signals.supervisor import Killed, Supervisor
+from fsmnb.signals.system_sensors import FileSensor, SystemHealthSensor
 
 __all__ = (
     "Act",
     "Action",
     "ActionContext",
+    "AutoScalingSkill",
     "BreakerPolicy",
     "Compensate",
     "DeadLetter",
+    "FileSensor",
     "Flow",
     "FlowStep",
+    "IntelligentMonitoringSkill",
     "Killed",
     "Mailbox",
     "NoParams",
@@ -44,6 +50,7 @@ __all__ = (
     "Route",
     "Router",
     "Sensor",
+    "Service",
     "Settle",
     "Signal",
     "SignalJournal",
@@ -52,6 +59,7 @@ __all__ = (
     "StateJournal",
     "SupervisedAgent",
     "Supervisor",
+    "SystemHealthSensor",
     "act",
     "action_names",
     "execute_action",

@@ -47,7 +47,7 @@ def check_flow(flow: Flow) -> list[str]:
     known = ", ".join(f"`{n}`" for n in flow.steps)
     for step in flow.steps.values():
         resolve_step(step, problems)
-        step._resolved["deps"] = deps[step.name]
+        step.resolved["deps"] = deps[step.name]
         if step.on_error not in _ON_ERROR:
             problems.append(
                 f"step `{step.name}` has on_error `{step.on_error}`; use one of "

@@ -88,17 +88,18 @@ class FlowStep:
     async_: bool = False
     compensation: Any = None
     description: str = ""
-    _resolved: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: the action and compensation resolved, and the dependencies, when the flow was built
+    resolved: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def act(self) -> Action:
         """The step's action (resolved when the flow was built)."""
-        return self._resolved["action"]  # type: ignore[no-any-return]
+        return self.resolved["action"]  # type: ignore[no-any-return]
 
     @property
     def undo(self) -> Action | None:
         """The action that compensates the step, if any."""
-        return self._resolved.get("undo")
+        return self.resolved.get("undo")
 
     @property
     def is_required(self) -> bool:
@@ -127,7 +128,7 @@ class FlowStep:
                 backoff=retry.get("backoff", "exponential"),
                 base=float(retry.get("base", 0.05)),
             )
-        known = set(cls.__dataclass_fields__) - {"_resolved"}
+        known = set(cls.__dataclass_fields__) - {"resolved"}
         unknown = sorted(set(spec) - known)
         if unknown:
             names = ", ".join(f"`{k}`" for k in unknown)
@@ -179,7 +180,7 @@ class Flow:
         from fsmnb.signals.flow_check import stages_of
 
         self.deps: dict[str, tuple[str, ...]] = {
-            s: self.steps[s]._resolved["deps"] for s in self.steps
+            s: self.steps[s].resolved["deps"] for s in self.steps
         }
         self.stages: list[list[str]] = stages_of(self)
         self._register = register
@@ -228,17 +229,17 @@ class Flow:
 
 
 def resolve_step(step: FlowStep, problems: list[str]) -> None:
-    """Resolve a step's action and compensation into `step._resolved` (problems appended)."""
+    """Resolve a step's action and compensation into `step.resolved` (problems appended)."""
     try:
-        step._resolved["action"] = resolve_action(step.action)
+        step.resolved["action"] = resolve_action(step.action)
     except DefinitionError as e:
         problems.append(f"step `{step.name}`: {e}")
         return
     undo = step.compensation
     if undo is not None:
         try:
-            step._resolved["undo"] = resolve_action(undo)
+            step.resolved["undo"] = resolve_action(undo)
         except DefinitionError as e:
             problems.append(f"step `{step.name}` compensation: {e}")
-    elif step._resolved["action"].has_compensation:
-        step._resolved["undo"] = step._resolved["action"]
+    elif step.resolved["action"].has_compensation:
+        step.resolved["undo"] = step.resolved["action"]

@@ -72,7 +72,7 @@ class Service:
         self.tracing = tracing
         self.started_at: float | None = None
         self._supervisor_task: asyncio.Task[None] | None = None
-        self._metrics: Any = None
+        self.metrics: Any = None
 
     # -- what the endpoints report ---------------------------------------------------------------
 
@@ -127,8 +127,8 @@ class Service:
         from fsmnb.signals.metrics import ServiceMetrics
         from fsmnb.signals.tracing import RunTracer, tracing_requested
 
-        self._metrics = ServiceMetrics(self)
-        self._metrics.start()
+        self.metrics = ServiceMetrics(self)
+        self.metrics.start()
         if self.tracing is None and tracing_requested():
             self.tracing = RunTracer()
         if self.tracing is not None:
@@ -141,8 +141,8 @@ class Service:
         """Stop the tree, then metrics and tracing (flushing spans)."""
         if self.supervisor is not None:
             await self.supervisor.stop()
-        if self._metrics is not None:
-            self._metrics.stop()
+        if self.metrics is not None:
+            self.metrics.stop()
         if self.tracing is not None:
             self.tracing.stop()
 

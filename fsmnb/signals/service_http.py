@@ -41,7 +41,7 @@ def build_app(service: Service) -> Any:
         return JSONResponse({"live": True})
 
     async def metrics(request: Request) -> Response:
-        body, content_type = service._metrics.render() if service._metrics else (b"", "text/plain")
+        body, content_type = service.metrics.render() if service.metrics else (b"", "text/plain")
         return Response(body, media_type=content_type)
 
     async def signals(request: Request) -> Response:

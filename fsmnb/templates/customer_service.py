@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import Field
 
 from fsmnb.agents.templates import ensure_templates
-from fsmnb.effects import CallLLM, Effect, call, call_llm, log, vector_search
+from fsmnb.effects import CallLLM, Effect, call, call_llm, log, register_callable, vector_search
 from fsmnb.effects.ai import VectorSearch
 from fsmnb.templates.base import Template, TemplateConfig, check_steps, step
 from fsmnb.workflow.workflow import Workflow
@@ -92,6 +92,11 @@ async def remember_resolution(
         [message], metadata=[{"resolution": resolution, **metadata}]
     )
     return ids[0]
+
+
+# By name, so that the `call` effect journals as plain data in durable runs.
+REMEMBER = "fsmnb.templates.remember_resolution"
+register_callable(REMEMBER, remember_resolution)
 
 
 def _precedent(hits: Any, threshold: float) -> dict[str, Any] | None:
@@ -227,7 +232,7 @@ def _build(name: str, cfg: CustomerServiceConfig) -> Workflow:
             "run": ctx.run_id,
         }
         ctx.data["learned_as"] = yield call(
-            remember_resolution,
+            REMEMBER,
             cfg.knowledge_index,
             str(ctx.data["message"]),
             str(ctx.data.get("answer", "")),

@@ -28,6 +28,7 @@ RANK = {
     "llm": 5,
     "agents": 6,
     "signals": 7,
+    "designer": 7,  # a drawing as plain data over fsm/effects/workflow; the widget sits above it
     "mcp": 8,
     "magics": 8,
     "widgets": 8,
@@ -43,6 +44,7 @@ ALLOWED_IMPORTS = {
     ),
     ("fsmnb.magics.mcp_service", "fsmnb.mcp"): "`%fsm mcp start` runs the MCP server in the kernel",
     ("fsmnb.magics.mcp_service", "fsmnb.mcp.http"): "`%fsm mcp start` serves MCP over HTTP",
+    ("fsmnb.magics.design", "fsmnb.widgets.designer"): "`%fsm design` opens the designer widget",
 }
 
 #: (module, attribute) -> why a private attribute of another object may be used there.

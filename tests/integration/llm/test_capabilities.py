@@ -66,7 +66,7 @@ async def test_llama_cpp_500_is_not_retried_as_transient(
     assert result.value.score == 3 and len(result.attempts) == 1
     assert _formats(server) == ["json_schema", "json_object"]
     sent = server.requests[1].body["response_format"]
-    assert sent["schema"]["properties"]["label"] == {"title": "Label", "type": "string"}
+    assert sent["schema"]["properties"]["label"] == {"type": "string"}  # cut to grammar size
 
 
 async def test_the_schema_is_in_the_prompt_when_no_json_mode_is_left(

@@ -42,6 +42,11 @@ def test_edits_undo_and_redo() -> None:
         ("delete_transition", {"index": 3}),
         ("explode", {}),
         ("add_state", {"nme": "typo"}),
+        (
+            "set_action",
+            {"name": "start", "action": {"effect": {"kind": "log", "message": "x" * 2_000_000}}},
+        ),
+        ("set_action", {"name": "start", "action": {"kind": "code", "fn": ""}}),
     ],
 )
 def test_a_refused_edit_changes_nothing(op: str, arguments: dict) -> None:

@@ -93,3 +93,16 @@ async def test_server_version_and_the_spec_schema() -> None:
             "target",
         }
     app.close()
+
+
+async def test_the_warm_up_leaves_no_run_and_no_count_behind() -> None:
+    app = FsmServer(Manager([door()]))
+    async with Client(app.mcp) as client:  # serving while the warm-up runs behind
+        made = await client.call_tool("create_fsm", {"workflow": "door"})
+        assert not made.is_error
+        await app._warm_up()
+    assert set(app.counts) == {"default"}
+    assert app.counts["default"]["create_fsm"] == 1
+    assert [r["workflow"] for r in app.manager.list(tenant="default")] == ["door"]
+    assert len(app.manager) == 1
+    app.close()

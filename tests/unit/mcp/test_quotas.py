@@ -93,3 +93,15 @@ def test_retention_removes_old_finished_runs_of_one_tenant_only() -> None:
 def test_cli_help_defaults_match_http_limits() -> None:
     limits = HttpLimits()
     assert all(getattr(limits, k) == v for k, v in _http_defaults().items())
+
+
+def test_manager_metrics_count_events_per_tenant() -> None:
+    manager = Manager([door()])
+    a, b = manager.create("door", tenant="a"), manager.create("door", tenant="b")
+    manager.send(a, "open", tenant="a")
+    manager.send_many([(a, "close", {}), (a, "nope", {})], tenant="a")
+    manager.send(b, "lock", tenant="b")
+    mine = manager.metrics(tenant="b")
+    assert (mine["events_sent"], mine["events_refused"]) == (1, 0)
+    assert (manager.metrics(tenant="a")["events_sent"], manager.metrics()["events_sent"]) == (2, 3)
+    assert manager.metrics(tenant="a")["events_refused"] == 1

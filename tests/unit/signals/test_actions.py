@@ -172,3 +172,17 @@ def test_unknown_names_and_bad_definitions_are_refused() -> None:
 
         class Bad(Action, register=False):
             Params = dict  # type: ignore[assignment]
+
+
+def test_the_signals_namespace_exports_what_it_defines() -> None:
+    import types
+
+    import fsmnb.signals as signals
+
+    public = {
+        n
+        for n, v in vars(signals).items()
+        if not n.startswith("_") and not isinstance(v, types.ModuleType) and n != "annotations"
+    }
+    assert isinstance(signals.__all__, tuple) and public <= set(signals.__all__)
+    assert all(hasattr(signals, n) for n in signals.__all__)

@@ -59,7 +59,7 @@ async def test_metrics_and_health_of_a_started_service() -> None:
     try:
         router.publish(Signal(type="a.b"))
         router.publish(Signal(type="nowhere"))
-        text = service._metrics.render()[0].decode()
+        text = service.metrics.render()[0].decode()
         assert 'fsmnb_signals_published_total{router="r"} 2.0' in text
         assert 'fsmnb_signals_dead_lettered_total{router="r"} 1.0' in text
         for _ in range(100):

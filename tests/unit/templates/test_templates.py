@@ -118,3 +118,19 @@ async def test_crisis_response_waits_for_approval_then_resolution() -> None:
     run.send("resolved")
     await run.wait(until_idle=True)
     assert run.state == "closed" and run.data["postmortem"]
+
+
+async def test_customer_service_journals_in_a_durable_store(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from fsmnb.engine.sqlite_store import SqliteStore
+
+    store = SqliteStore(str(Path(str(tmp_path)) / "runs.db"))
+    wf = templates.build("customer_service", model="demo", knowledge_index="kb3")
+    run = wf.start(message="My printer driver crashes on every print job", store=store)
+    await run.wait(until_idle=True)
+    run.send("confirmed")
+    await run.wait(until_idle=True)
+
+    assert run.state == "done" and run.data["learned_as"]
+    assert len(vector_index("kb3")) == 1

@@ -6,9 +6,10 @@
 
 The module is the same code a notebook runs: it defines a ``service``
 (`fsmnb.signals.Service`) or top-level supervisors, agents, sensors, routers
-and flows (see `service_from_namespace`). Only the file the operator names is
-run. The command line is the outermost shell, like `fsmnb/cli.py`: it is the
-one place here that may bring in the MCP layer, and only when asked.
+and flows (see `fsmnb.signals.service.service_from_namespace`). Only the file
+the operator names is run. This module sits at the top, beside `fsmnb/cli.py`,
+because it assembles two layers: the service (`fsmnb.signals`) and, when
+asked, the MCP endpoint (`fsmnb.mcp`), which `fsmnb.signals` never imports.
 """
 
 from __future__ import annotations
