@@ -1,4 +1,4 @@
-"""The six scenarios of `bench/compare.py`, their units, and the targets from DESIGN.md."""
+"""The scenarios of `bench/compare.py`, their units, and the targets from DESIGN.md."""
 
 from __future__ import annotations
 
@@ -99,6 +99,42 @@ SCENARIOS = (
         "events delivered to instances that wait in a state (fsmnb: `send_many`; peers: "
         "their trigger/send call in a loop)",
     ),
+    Scenario(
+        "new_run",
+        "7. Like for like: a new run each time, 10 states, trivial sync steps",
+        "µs / transition",
+        _us,
+        True,
+        "every library builds a new run (instance, machine) for each pass through the 10 "
+        "states; per transition, the run's creation included",
+    ),
+    Scenario(
+        "triggers",
+        "8. Like for like: an existing machine receiving triggers",
+        "µs / event",
+        _us,
+        True,
+        "one long-lived instance moved by an external event (fsmnb: `Manager.send`; "
+        "transitions: `model.trigger()`), with no code and with a trivial callback",
+    ),
+    Scenario(
+        "run_sync",
+        "9. `wf.run_sync()` against `await wf.run()`, same process",
+        "µs / transition",
+        _us,
+        True,
+        "the 10-state sync workflow of scenario 1 run from synchronous code (one event loop "
+        "kept per thread) and from a coroutine on a running loop",
+    ),
+    Scenario(
+        "memory",
+        "10. Bytes per Manager instance as events arrive",
+        "bytes / instance",
+        _same,
+        True,
+        "memory kept alive per idle instance after 0, 2, 200 and 2,000 events (tracemalloc; "
+        "default settings: an instance keeps no journal entries in memory)",
+    ),
 )
 
 
@@ -145,4 +181,6 @@ TARGETS = (
     Target("`parallel` of 100 × 10 ms waits ≤ 15 ms wall", "fanout", 15.0, wall_only=True),
     Target("idle instance in Manager ≤ 600 bytes", "idle", 600.0),
     Target("`send_many` on idle instances ≥ 200,000 events / s", "events", 200_000.0),
+    Target("idle Manager instance after 2 events ≤ 600 bytes", "memory", 600.0, row=1),
+    Target("idle Manager instance after 2,000 events ≤ 2,000 bytes", "memory", 2000.0, row=3),
 )

@@ -29,6 +29,8 @@ from fsmnb import effects
 from fsmnb import llm as _llm  # noqa: F401  (registers the AI effect handlers; imports no SDK)
 from fsmnb.effects import register_callable
 from fsmnb.engine import Manager, Run, TelemetryEvent, VirtualClock, bus, resume, run_sync
+from fsmnb.engine.executors import set_executor
+from fsmnb.engine.inbox import send
 from fsmnb.errors import (
     CancelledRun,
     DefinitionError,
@@ -79,6 +81,8 @@ __all__ = (
     "register_callable",
     "resume",
     "run_sync",
+    "send",
+    "set_executor",
     "state",
     "task",
 )

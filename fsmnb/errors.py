@@ -15,12 +15,15 @@ FsmnbError
 │  ├─ TransitionError                  no transition for this event in this state; lists the allowed events
 │  ├─ RunNotFound (also LookupError)   no run with this id is visible to this tenant
 │  ├─ CancelledRun                     the run was cancelled (by `run.cancel()`, an interrupt, or a timeout)
+│  ├─ RunLeased                        another process drives this durable run; names the owner and the expiry
+│  │  └─ LeaseLost                     this process's lease on the run was taken over: its writes are refused
 │  ├─ RecursionLimitError              an agent's solve went too deep or in a cycle; shows the stack of problems
 │  ├─ BudgetExceededError              a top-level solve spent its model calls, tokens or time; shows the stack
 │  ├─ SynthesisError                   no synthesized workflow spec could be repaired; carries every attempt
 │  ├─ FlowError                        a DAG flow stopped on a step's failure; carries each step's status
 │  └─ EscalationError                  a supervisor's children crashed more often than its restart intensity
 ├─ SerializationError (also TypeError) a value could not be journaled; names its type and the fix
+├─ StoreError                          a durable store could not be opened or written; names the file and the fix
 ├─ ProviderError                       .provider .model .status .is_retryable
 ├─ StructuredOutputError               the reply could not be validated after N attempts; carries every attempt
 └─ MissingExtraError (also ImportError) an optional dependency is not installed; names the extra
@@ -47,16 +50,19 @@ __all__ = (
     "FlowError",
     "FsmnbError",
     "InputError",
+    "LeaseLost",
     "MissingExtraError",
     "MissingHandlerError",
     "ParamsError",
     "ProviderError",
     "RecursionLimitError",
     "RunError",
+    "RunLeased",
     "RunNotFound",
     "SerializationError",
     "SignalError",
     "SpecError",
+    "StoreError",
     "StructuredOutputError",
     "SynthesisError",
     "TransitionError",
@@ -181,6 +187,29 @@ class CancelledRun(RunError):
     """The run was cancelled before it reached a final state."""
 
 
+class RunLeased(RunError):
+    """Another process holds the lease of a durable run: at most one process drives a run.
+
+    Attributes:
+        run_id: the run.
+        owner: who holds the lease (``host:pid:random``).
+        expires: when the lease lapses unless its owner renews it (seconds since the epoch).
+    """
+
+    def __init__(self, message: str, *, run_id: str = "", owner: str = "", expires: float = 0.0):
+        super().__init__(message)
+        self.run_id = run_id
+        self.owner = owner
+        self.expires = expires
+
+
+class LeaseLost(RunLeased):
+    """This process's lease on a run was taken over (it had lapsed): the run's writes are refused.
+
+    The run stops where it is; the new owner continues it from the journal.
+    """
+
+
 class RecursionLimitError(RunError):
     """An agent's `solve` went deeper than its limit, or met a problem already on its stack.
 
@@ -232,6 +261,20 @@ class SynthesisError(RunError):
 
 class SerializationError(FsmnbError, TypeError):
     """A value could not be turned into JSON for the journal."""
+
+
+class StoreError(FsmnbError):
+    """A durable store could not be opened or could not commit before its deadline.
+
+    The journal on disk stays well formed (a prefix of the run, as after a crash).
+
+    Attributes:
+        path: the store's file.
+    """
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class ProviderError(FsmnbError):

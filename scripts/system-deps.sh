@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages fsmnb needs when they are missing (graphviz for diagrams,
-# chromium for the browser tests). Runs as root on a fresh machine; otherwise it says what to install.
+# chromium for the browser tests, postgresql for the PostgreSQL store's tests: they start their
+# own server with initdb/pg_ctl in a temporary directory). Runs as root on a fresh machine; otherwise it says what to install.
 set -euo pipefail
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 if [ "${FSMNB_SKIP_BROWSER:-0}" != "1" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fi

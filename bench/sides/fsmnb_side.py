@@ -239,3 +239,76 @@ def events() -> list[Measured]:
             "`Manager.send` in a loop, same instances", Timed(one_by_one, ops_per_call=len(ids))
         ),
     ]
+
+
+def new_run() -> list[Measured]:
+    wf = linear("bench_new_run", next_event)
+
+    async def runs(n: int) -> None:
+        for _ in range(n):
+            await wf.run()
+
+    return [
+        Measured(
+            "`await wf.run()`: a new run through 10 sync states",
+            Timed(runs, ops_per_call=10, is_async=True),
+        )
+    ]
+
+
+def _with_code(ctx: Any) -> None:
+    ctx.data["i"] = ctx.data.get("i", 0) + 1
+
+
+def triggers() -> list[Measured]:
+    manager = Manager([passive_cycle()])
+    rid = manager.create("bench_passive")
+    send = manager.send
+
+    def sends(n: int) -> None:
+        for _ in range(n):
+            send(rid, "next")
+
+    return [Measured("`Manager.send`, states with no code", Timed(sends))]
+
+
+def run_sync() -> list[Measured]:
+    wf = linear("bench_run_sync", next_event)
+
+    def sync_runs(n: int) -> None:
+        for _ in range(n):
+            wf.run_sync()
+
+    async def runs(n: int) -> None:
+        for _ in range(n):
+            await wf.run()
+
+    return [
+        Measured("`wf.run_sync()` from sync code", Timed(sync_runs, ops_per_call=10)),
+        Measured("`await wf.run()` on a running loop", Timed(runs, ops_per_call=10, is_async=True)),
+    ]
+
+
+def memory(count: int = 2000) -> list[Measured]:
+    wf = toggle()
+    rows = []
+    for events in (0, 2, 200, 2000):
+        n = count if events < 2000 else count // 4
+
+        def make(k: int, events: int = events) -> Manager:
+            manager = Manager([wf])
+            ids = [manager.create("bench_toggle") for _ in range(k)]
+            specs = [(rid, "toggle") for rid in ids]
+            for _ in range(events):
+                manager.send_many(specs)
+            return manager
+
+        rows.append(
+            Measured(
+                f"after {events:,} events",
+                bytes_each=alloc_per_item(make, n),
+                count=n,
+                note="the instance, its id and its (empty) data; default `history=0`",
+            )
+        )
+    return rows

@@ -148,3 +148,7 @@ def events() -> list[Measured]:
             note="each resume re-runs the node and writes a checkpoint",
         )
     ]
+
+
+def new_run() -> list[Measured]:
+    return sync_step()  # `invoke` starts a new run of the compiled graph each time

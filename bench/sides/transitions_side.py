@@ -104,3 +104,45 @@ def events() -> list[Measured]:
             Timed(batch, ops_per_call=len(triggers)),
         )
     ]
+
+
+LINE = [
+    {"trigger": "next", "source": a, "dest": b, "after": "step"}
+    for a, b in zip(STATES, [*STATES[1:], "done"], strict=True)
+]
+
+
+def new_run() -> list[Measured]:
+    def batch(n: int) -> None:
+        for _ in range(n):
+            model = _machine(Model(), states=[*STATES, "done"], transitions=LINE)
+            for _ in range(10):
+                model.next()
+
+    return [
+        Measured(
+            "a new `Machine` per run, 10 `model.next()` with an `after` callback",
+            Timed(batch, ops_per_call=10),
+        )
+    ]
+
+
+def triggers() -> list[Measured]:
+    bare = _machine(
+        Model(),
+        transitions=[{"trigger": "next", "source": t["source"], "dest": t["dest"]} for t in CYCLE],
+    ).next
+    with_code = _machine(Model()).next
+
+    def batch_bare(n: int) -> None:
+        for _ in range(n):
+            bare()
+
+    def batch_code(n: int) -> None:
+        for _ in range(n):
+            with_code()
+
+    return [
+        Measured("`model.next()`, no callback", Timed(batch_bare)),
+        Measured("`model.next()` with an `after` callback", Timed(batch_code)),
+    ]

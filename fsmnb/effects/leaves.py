@@ -60,7 +60,9 @@ class Call(Effect):
     """Call a function (sync or async) with arguments; the result is its return value.
 
     `fn` is a callable or the name of one registered with `fsmnb.effects.register_callable`
-    (the only form a JSON effect tree may use).
+    (the only form a JSON effect tree may use). With ``cpu=True`` the call is
+    CPU-bound: it runs in another process (a Dask worker or a local process
+    pool, see `fsmnb.engine.executors`) instead of blocking the loop.
     """
 
     kind: ClassVar[str] = "call"
@@ -68,6 +70,7 @@ class Call(Effect):
     args: tuple[Any, ...] = ()
     kwargs: Mapping[str, Any] = field(default_factory=_empty)
     pass_context: bool = False
+    cpu: bool = False
 
     def label(self) -> str:
         return f"call({_name_of(self.fn)})"
@@ -216,9 +219,14 @@ class SendEvent(Effect):
 # -- constructors ------------------------------------------------------------------------------
 
 
-def call(fn: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Call:
-    """Call `fn(*args, **kwargs)` (sync or async); `fn` may be a registered name."""
-    return Call(fn=fn, args=args, kwargs=_frozen(kwargs))
+def call(fn: Callable[..., Any] | str, *args: Any, cpu: bool = False, **kwargs: Any) -> Call:
+    """Call `fn(*args, **kwargs)` (sync or async); `fn` may be a registered name.
+
+    ``cpu=True`` marks a CPU-bound function: it runs in another process (a Dask
+    worker after `fsmnb.set_executor(client)`, else a local process pool) and
+    the loop stays free. Its function and arguments must pickle.
+    """
+    return Call(fn=fn, args=args, kwargs=_frozen(kwargs), cpu=cpu)
 
 
 def call_api(

@@ -120,7 +120,10 @@ async def interpret(effect: Effect, ctx: Context, path: Path = ()) -> Any:
                 raise hit  # a failure journaled before a crash, replayed as it happened
             return hit
         if replay.__class__ is not dict and not effect.is_inline:
-            replay.before_effect(path)  # type: ignore[attr-defined]  # durable: commit first
+            # durable: commit first (a run whose commit is being retried pauses here)
+            paused = replay.before_effect(path)  # type: ignore[attr-defined]
+            if paused is not None:
+                await paused
     observed = bus.active or run.observed
     if observed:
         _publish(ctx, "effect_started", path, effect)

@@ -24,10 +24,20 @@ from typing import Any
 
 from fsmnb.engine.codecs import decode, dumps, encode
 from fsmnb.engine.handlers import format_path
-from fsmnb.engine.journal import STORED_KIND, Entry, from_compact
+from fsmnb.engine.journal import STORED_KIND, Entry, Transition, from_compact
 from fsmnb.errors import SerializationError
 
-__all__ = ("DIFF_KINDS", "Row", "apply_diff", "decode_row", "diff_json", "encode_entry")
+__all__ = (
+    "DIFF_KINDS",
+    "Row",
+    "apply_diff",
+    "decode_row",
+    "diff_json",
+    "encode_data",
+    "encode_entry",
+    "encode_transition",
+    "encode_value",
+)
 
 Row = tuple[str, float, str | None, str | None, str]
 
@@ -35,7 +45,6 @@ _PATH_KINDS = frozenset(("effect_finished", "effect_failed", "effect_retry"))
 _STORED_PATH_KINDS = frozenset(("effect", "effect_failed", "retry"))
 #: kinds that carry a data diff in durable journals (stored names)
 DIFF_KINDS = frozenset(("transition", "finished"))
-_quote = json.dumps
 
 
 _json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -44,25 +53,42 @@ _str = encode_basestring
 
 def encode_data(data: Mapping[str, Any]) -> dict[str, str]:
     """Each value of `data` as JSON text, keyed by its (string) key."""
-    out: dict[str, str] = {}
-    for key, value in data.items():
-        if key.__class__ is not str:
-            raise SerializationError(
-                f"Run data keys must be strings; found the {type(key).__name__} key `{key!r}`. "
-                f"Use a string key (e.g. `str({key!r})`)."
-            )
-        try:
-            out[key] = dumps(value)
-        except SerializationError as error:
-            error.trail.insert(0, key)  # type: ignore[attr-defined]
-            raise
-    return out
+    return {key: encode_value(key, value) for key, value in data.items()}
+
+
+def encode_value(key: Any, value: Any) -> str:
+    """The JSON text of the value of run data `key`.
+
+    Raises:
+        SerializationError: the key is not a string, or the value has no codec
+            (its ``trail`` starts with `key`).
+    """
+    if key.__class__ is not str:
+        raise SerializationError(
+            f"Run data keys must be strings; found the {type(key).__name__} key `{key!r}`. "
+            f"Use a string key (e.g. `str({key!r})`)."
+        )
+    cls = value.__class__
+    if cls is str:  # the common scalars, written as `dumps` writes them, without its machinery
+        return _str(value)
+    if cls is int:
+        return int.__repr__(value)
+    if cls is bool:
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    try:
+        return dumps(value)
+    except SerializationError as error:
+        error.trail.insert(0, key)  # type: ignore[attr-defined]
+        raise
 
 
 def diff_json(changed: Iterable[tuple[str, str]], removed: Iterable[str]) -> str:
     """The JSON text of a data diff from pre-encoded values (no value is encoded twice)."""
-    pairs = ",".join(f"{_quote(k)}:{text}" for k, text in changed)
-    return f'{{"set":{{{pairs}}},"del":{_quote(list(removed))}}}'
+    pairs = ",".join(f"{_str(k)}:{text}" for k, text in changed)
+    gone = ",".join(_str(k) for k in removed)
+    return f'{{"set":{{{pairs}}},"del":[{gone}]}}'
 
 
 def apply_diff(data: dict[str, Any], diff: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -98,8 +124,8 @@ def encode_entry(
         body = _json([state, list(raw_path), *[encode(f) for f in fields[2:]]])
     elif kind == "run_started":
         state = fields[2]
-        pairs = ",".join(f"{_quote(k)}:{v}" for k, v in (data or {}).items())
-        body = f"[{_quote(fields[0])},{{{pairs}}},{_quote(state)}]"
+        pairs = ",".join(f"{_str(k)}:{v}" for k, v in (data or {}).items())
+        body = f"[{_str(fields[0])},{{{pairs}}},{_str(state)}]"
     elif kind == "transition":
         state = fields[2]
         payload = "null" if fields[3] is None else _json(encode(fields[3]))
@@ -108,13 +134,26 @@ def encode_entry(
             f"{_str(fields[4])},{diff or 'null'}]"
         )
     elif kind == "run_finished":
-        state = fields[1]
-        text = dumps(list(fields[:3]))
-        body = f"{text[:-1]},{diff or 'null'}]"
+        status, state, error = fields[0], fields[1], fields[2]
+        body = (
+            f"[{_str(status)},{_str(state)},{'null' if error is None else _str(error)},"
+            f"{diff or 'null'}]"
+        )
     else:
         state = fields[0] if fields and isinstance(fields[0], str) else None
         body = dumps(list(fields))
     return STORED_KIND[kind], t, state, path, body
+
+
+def encode_transition(entry: Transition, diff: str | None) -> Row:
+    """A `Transition` as a row (what `encode_entry` writes, on the hot path of durable runs)."""
+    payload = entry.payload
+    body = (
+        f"[{_str(entry.source)},{_str(entry.event)},{_str(entry.target)},"
+        f"{'null' if payload is None else _json(encode(payload))},{_str(entry.origin)},"
+        f"{diff or 'null'}]"
+    )
+    return "transition", entry.time, entry.target, None, body
 
 
 def decode_row(kind: str, t: float, body: str) -> Entry:

@@ -38,6 +38,10 @@ __all__ = ()
 async def _call(effect: Call, ctx: Context, path: Path) -> Any:
     fn = resolve_callable(effect.fn) if isinstance(effect.fn, str) else effect.fn
     args = (ctx, *effect.args) if effect.pass_context else effect.args
+    if effect.cpu:  # another process: the loop stays free for other runs
+        from fsmnb.engine.executors import run_cpu
+
+        return await run_cpu(fn, args, effect.kwargs, effect.label())
     result = fn(*args, **effect.kwargs)
     if inspect.isawaitable(result):
         result = await result

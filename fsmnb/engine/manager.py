@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from fsmnb.engine.history_limit import History, history_limit
 from fsmnb.engine.journal import RunStatus
 from fsmnb.engine.live import _SOURCES, live_run
-from fsmnb.engine.resume import continue_run, restore
+from fsmnb.engine.resume import continue_run, restore, take_over
 from fsmnb.engine.run import Run
 from fsmnb.engine.run_make import create_run, settle
 from fsmnb.engine.store import DurableStore
@@ -84,6 +84,8 @@ class Manager:
 
         Instances interrupted in a state with code re-enter it; journaled effect
         results are replayed, not executed again (see ``docs/durability.md``).
+        Each is taken under its lease first and read again (another process may
+        have moved it); one that another live process drives is left to it.
         Returns the ids of the instances continued. Needs a running loop when
         there are any.
         """
@@ -93,8 +95,14 @@ class Manager:
         unfinished = [r["run_id"] for r in durable.runs(status="running")]
         continued = []
         for run in self._load(unfinished):
-            if run.status == RunStatus.INTERRUPTED:
-                continue_run(run)
+            if run.status != RunStatus.INTERRUPTED:
+                continue
+            leased = take_over(durable, run, history=self._history)
+            if leased is None:
+                continue  # driven by another process
+            self._runs[run.id] = leased
+            if leased.status == RunStatus.INTERRUPTED:
+                continue_run(leased)
                 continued.append(run.id)
         return continued
 

@@ -86,6 +86,8 @@ async def map_runs(
     progress: bool | Callable[[int, str], Progress] = True,
     clock: Clock | None = None,
     run_id_prefix: str | None = None,
+    executor: Any = None,
+    store: Any = None,
 ) -> pd.DataFrame:
     """Run `workflow` once per input and return one DataFrame row per input.
 
@@ -99,6 +101,12 @@ async def map_runs(
         clock: the clock for every run (e.g. a `VirtualClock`).
         run_id_prefix: give the runs the ids ``f"{prefix}{i}"`` (stable ids for
             tests and notebooks) instead of random ones.
+        executor: run the runs in other processes: a `distributed.Client` (Dask
+            workers, telemetry streamed back) or a `concurrent.futures` process
+            pool; `concurrency` is then the cluster's business (see
+            `fsmnb.engine.remote_runs`).
+        store: make the runs durable in this store (with an `executor`: a URL
+            or a path, which each worker opens).
 
     Returns:
         A DataFrame with the input columns, then ``state``, ``status``
@@ -109,6 +117,8 @@ async def map_runs(
     Raises:
         ValueError: `concurrency` is below 1.
         DefinitionError: the workflow is invalid (raised before any run starts).
+        SerializationError: with an `executor`, the workflow or an input does
+            not pickle (raised before anything is submitted; names what).
     """
     if concurrency < 1:
         raise ValueError(f"`concurrency` must be at least 1, not {concurrency}.")
@@ -120,10 +130,25 @@ async def map_runs(
         bar = factory(len(items), workflow.name)
     gate = asyncio.Semaphore(concurrency)
     rows: list[dict[str, Any]] = [{} for _ in items]
+    if executor is not None:
+        from fsmnb.engine.remote_runs import map_remote, remote_run_ids
+
+        def on_row(i: int, row: dict[str, Any]) -> None:
+            rows[i] = row
+            if bar is not None:
+                bar.update(1)
+
+        try:
+            ids = remote_run_ids(run_id_prefix, len(items))
+            await map_remote(workflow, items, ids, executor, store=store, on_row=on_row)
+        finally:
+            if bar is not None:
+                bar.close()
+        return _frame(items, rows)
 
     async def one(i: int, data: dict[str, Any]) -> None:
         async with gate:
-            rows[i] = await _run_one(workflow, data, clock, _run_id(run_id_prefix, i))
+            rows[i] = await _run_one(workflow, data, clock, _run_id(run_id_prefix, i), store)
         if bar is not None:
             bar.update(1)
 
@@ -142,10 +167,10 @@ def _run_id(prefix: str | None, i: int) -> str | None:
 
 
 async def _run_one(
-    workflow: Workflow, data: dict[str, Any], clock: Clock | None, run_id: str | None
+    workflow: Workflow, data: dict[str, Any], clock: Clock | None, run_id: str | None, store: Any
 ) -> dict[str, Any]:
     try:
-        run = workflow.start(dict(data), run_id=run_id, clock=clock)
+        run = workflow.start(dict(data), run_id=run_id, clock=clock, store=store)
     except FsmnbError as exc:  # a validator refused this input: a row, not a crash
         return {"state": None, "status": "failed", "error": str(exc), "run_id": run_id}
     with contextlib.suppress(FsmnbError):  # the run's status and error say what happened

@@ -35,13 +35,14 @@ from fsmnb.engine.journal_codec import apply_diff
 from fsmnb.engine.live import _LIVE, live_run
 from fsmnb.engine.run import Run
 from fsmnb.engine.run_make import restore_run, settle
-from fsmnb.engine.store import DurableStore
-from fsmnb.errors import EffectError, RunError, RunNotFound
+from fsmnb.engine.store import DurableStore, LeasingStore
+from fsmnb.errors import EffectError, RunError, RunLeased, RunNotFound
 from fsmnb.workflow.catalog import get_workflow
 
 if TYPE_CHECKING:
     from fsmnb.engine.clock import Clock
     from fsmnb.engine.history_limit import History
+    from fsmnb.engine.leases import Lease
     from fsmnb.engine.store import Store
     from fsmnb.workflow.workflow import Workflow
 
@@ -124,6 +125,7 @@ def restore(
     tenant: str = "default",
     parent: str | None = None,
     clock: Clock | None = None,
+    lease: Lease | None = None,
     history: History | None = None,
 ) -> Run:
     """A `Run` rebuilt from its journal and attached to `store` again, not yet scheduled.
@@ -134,7 +136,7 @@ def restore(
     found = rebuild(journal)
     return restore_run(
         store, journal, found, workflow, run_id=run_id, tenant=tenant, parent=parent, clock=clock,
-        history=history,
+        lease=lease, history=history,
     )  # fmt: skip
 
 
@@ -152,6 +154,7 @@ def resume(
     store: Store | str | None = None,
     workflow: Workflow | None = None,
     clock: Clock | None = None,
+    wait: float = 0.0,
 ) -> Run:
     """Continue a durable run after its process died or its kernel restarted.
 
@@ -160,28 +163,39 @@ def resume(
     that had ended is returned as it ended. Call it where a loop runs (a
     notebook cell, an async function) and `await` the returned run.
 
+    At most one process drives a durable run: resume takes the run's lease
+    (see ``docs/durability.md``) before it reads the journal, and holds it while
+    the run lives. A run whose owner died is taken over once its lease expires
+    (at once when the owner was a process of this host).
+
     Args:
         run_id: the run to resume.
         store: its store (a `SqliteStore` or a path); default: the engine-wide default.
         workflow: the workflow it runs (default: the one registered under the journaled name).
         clock: the clock to run on (default: the loop's).
+        wait: seconds to wait for another process's lease to end (blocking) before
+            giving up with `RunLeased`.
 
     Raises:
         RunNotFound: the store has no such run.
+        RunLeased: another live process drives the run (the error names it and when
+            its lease expires).
         RunError: there is no durable store, or no running loop while code must run.
     """
     durable = resolve_store(store)
     live = live_run(run_id)
     writer = writer_of(live) if live is not None else None
     held: object = writer.store if writer is not None else None
-    if live is not None and held is not None and held is durable:
-        return continue_run(live)  # it is running here already, on this store
+    if live is not None and held is durable and writer is not None and writer.stopped is None:
+        # It is here already, on this store: driven under its lease, or (a record a Manager
+        # loaded) taking it at its first entry or effect, refused if the journal moved on.
+        return continue_run(live)
     if not isinstance(durable, DurableStore):
         raise RunError(
             f'Cannot resume `{run_id}` without a durable store: pass `store="runs.db"` (or a '
             f"`SqliteStore`), or set one with `fsmnb.engine.set_default_store(...)`."
         )
-    run = restore_from(durable, run_id, workflow=workflow, clock=clock)
+    run = load_leased(durable, run_id, workflow=workflow, clock=clock, wait=wait)
     _LIVE[run.id] = run
     return continue_run(run)
 
@@ -193,8 +207,11 @@ def restore_from(
     workflow: Workflow | None = None,
     clock: Clock | None = None,
     history: History | None = None,
+    lease: Lease | None = None,
 ) -> Run:
     """The run `run_id` of `store`, restored as a record (not scheduled).
+
+    With `lease` (taken before the journal is read here) the run is driven under it.
 
     Raises:
         RunNotFound: the store has no such run.
@@ -209,5 +226,51 @@ def restore_from(
     wf = workflow if workflow is not None else get_workflow(name)
     return restore(
         store, journal, wf, run_id=run_id, tenant=info.get("tenant", "default"),
-        parent=info.get("parent"), clock=clock, history=history,
+        parent=info.get("parent"), clock=clock, history=history, lease=lease,
     )  # fmt: skip
+
+
+def load_leased(
+    store: DurableStore,
+    run_id: str,
+    *,
+    workflow: Workflow | None = None,
+    clock: Clock | None = None,
+    wait: float = 0.0,
+    history: History | None = None,
+) -> Run:
+    """Take the lease of `run_id` (when the store leases), then read its journal and restore it.
+
+    The lease is released again when the run had ended or cannot be restored.
+
+    Raises:
+        RunNotFound: the store has no such run.
+        RunLeased: another live process holds the lease.
+    """
+    if not isinstance(store, LeasingStore):
+        return restore_from(store, run_id, workflow=workflow, clock=clock, history=history)
+    lease = store.acquire_lease(run_id, wait=wait)
+    try:
+        run = restore_from(
+            store, run_id, workflow=workflow, clock=clock, history=history, lease=lease
+        )
+    except BaseException:
+        store.release_lease(lease)
+        raise
+    if run.done:
+        store.release_lease(lease)
+    return run
+
+
+def take_over(store: DurableStore, run: Run, *, history: History | None = None) -> Run | None:
+    """`run` (a record restored without a lease) under its lease, read again from the store.
+
+    Returns None when another live process drives it (it is left to that process).
+    """
+    if not isinstance(store, LeasingStore):
+        return run
+    try:
+        return load_leased(store, run.id, workflow=run.workflow, history=history)
+    except RunLeased as leased:
+        _log.info("fsmnb: run %s is driven elsewhere: %s", run.id, leased)
+        return None

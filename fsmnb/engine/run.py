@@ -22,8 +22,16 @@ from fsmnb.engine.acting import act, hook, outcome_of
 from fsmnb.engine.clock import LoopClock
 from fsmnb.engine.context import Context
 from fsmnb.engine.handlers import interpret
-from fsmnb.engine.history_limit import ALL, history_limit
-from fsmnb.engine.journal import EventRejected, LogEntry, RunFinished, RunStatus, Transition
+from fsmnb.engine.history_limit import _DEFAULT as _DEFAULT_KEEP
+from fsmnb.engine.history_limit import ALL
+from fsmnb.engine.journal import (
+    EventRejected,
+    LogEntry,
+    RunFinished,
+    RunStarted,
+    RunStatus,
+    Transition,
+)
 from fsmnb.engine.live import new_run_id
 from fsmnb.engine.telemetry import TelemetryEvent, bus
 from fsmnb.errors import CancelledRun, FsmnbError, RunError, TransitionError
@@ -116,7 +124,7 @@ class Run:
         self._waiters: list[asyncio.Future[None]] | None = None
         self._error: BaseException | None = None
         self._journal: list[Entry] = []
-        self._keep = history_limit(None)
+        self._keep = _DEFAULT_KEEP[0]
         self._listeners: tuple[Listener, ...] = ()
         self._pending: deque[tuple[str, Mapping[str, Any], str]] | None = None
         self._phase = _IDLE
@@ -172,7 +180,7 @@ class Run:
         store = self.store
         if store is not None and self._keep != ALL:
             return store.load(self.id)  # the store keeps every entry
-        return list(self._journal)
+        return [_new_entry(Transition, e) if type(e) is tuple else e for e in self._journal]
 
     @property
     def history(self) -> pd.DataFrame:
@@ -365,15 +373,16 @@ class Run:
     def _apply(self, event: str, payload: Mapping[str, Any], target: str, origin: str) -> None:
         source = self.state
         self._visit += 1
-        entry = _new_entry(
-            Transition, (_now(), source, event, target, payload or None, origin, None)
-        )
-        journal = self._journal
-        journal.append(entry)
-        if len(journal) > self._keep:
-            self._trim()
+        # Kept as a plain tuple with `Transition`'s fields (typed when read: `journal`):
+        # building the typed entry costs a second allocation on the hottest path.
+        entry = (_now(), source, event, target, payload or None, origin, None)
+        if self._keep:
+            journal = self._journal
+            journal.append(entry)  # type: ignore[arg-type]
+            if len(journal) > self._keep:
+                self._trim()
         if self._sink is not None:
-            self._sink(self.id, entry)
+            self._sink(self.id, _new_entry(Transition, entry))
         self.state = target
         ctx = self._ctx
         if ctx is not None:
@@ -536,9 +545,8 @@ class Run:
             wrapped.__cause__ = error
             error = wrapped
         self._error = error
-        self.record(
-            RunFinished(time.time(), status.value, self.state, str(error) if error else None)
-        )
+        text = str(error) if error else None
+        self.record(_new_entry(RunFinished, (time.time(), status.value, self.state, text, None)))
         self._wake()
         if bus.active or self._listeners:
             self.publish(
@@ -598,7 +606,7 @@ class Run:
         if keep <= 0:
             journal.clear()
             return
-        start = 1 if journal[0].kind == "run_started" and keep > 1 else 0
+        start = 1 if type(journal[0]) is RunStarted and keep > 1 else 0
         # Drop a quarter at a time so that a long history is not shifted at every step.
         drop = len(journal) - (keep - keep // 4)
         del journal[start : start + drop]

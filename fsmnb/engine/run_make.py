@@ -22,11 +22,13 @@ from fsmnb.errors import CancelledRun, DefinitionError, RunError
 if TYPE_CHECKING:
     from fsmnb.engine.clock import Clock
     from fsmnb.engine.journal import Entry
+    from fsmnb.engine.leases import Lease
     from fsmnb.engine.resume import Rebuilt
     from fsmnb.engine.store import Store
+    from fsmnb.workflow.events import Result
     from fsmnb.workflow.workflow import Workflow
 
-__all__ = ("create_run", "drive_inline", "fork_from", "restore_run", "settle")
+__all__ = ("create_run", "drive_inline", "fork_from", "restore_run", "run_to_end", "settle")
 
 
 def create_run(
@@ -68,7 +70,8 @@ def create_run(
             sink = store.attach(run, forked_from=forked[0], fork_step=forked[1])
         run._sink = sink
         run.replay = sink.replay
-    run.record(RunStarted(time.time(), workflow.name, dict(data) if data else None, run.state))
+    started = (time.time(), workflow.name, dict(data) if data else None, run.state)
+    run.record(tuple.__new__(RunStarted, started))
     if forked is not None:
         run.record(RunForked(time.time(), *forked))
     if event is not None:
@@ -87,9 +90,13 @@ def restore_run(
     tenant: str = "default",
     parent: str | None = None,
     clock: Clock | None = None,
+    lease: Lease | None = None,
     history: History | None = None,
 ) -> Run:
     """A run rebuilt from its journal (folded into `found`) and attached to `store` again.
+
+    With `lease` (taken before the journal was read) the run is driven under it;
+    without, a durable store takes it at the run's first entry or effect.
 
     A run that ended stays ended; one in a state with code is ``interrupted``
     until `settle` schedules it; others are settled here (waiting or done).
@@ -113,7 +120,12 @@ def restore_run(
     ctx = run._context()
     ctx.event, ctx.payload = found.event, found.payload
     sink = store.reattach(
-        run, seq=len(journal), data=found.data, replay=found.replay, expect=found.expect
+        run,
+        seq=len(journal),
+        data=found.data,
+        replay=found.replay,
+        expect=found.expect,
+        **({"lease": lease} if lease is not None else {}),
     )
     run._sink = sink
     run.replay = sink.replay
@@ -161,9 +173,22 @@ def fork_from(
 
 
 def _keep(history: History | None, store: Store | None) -> int:
-    if history is None and isinstance(store, DurableStore):
+    if history is None and store is not None and _is_durable(store):
         return 0  # replay needs only the writer's table; `run.journal` reads the store
     return history_limit(history)
+
+
+_DURABLE: dict[type, bool] = {}
+
+
+def _is_durable(store: Store) -> bool:
+    """Whether `store` is a `DurableStore`, decided once per class (a protocol isinstance
+    check costs ~1 ms of attribute lookups: it was a sixth of a durable run's start)."""
+    cls = type(store)
+    known = _DURABLE.get(cls)
+    if known is None:
+        known = _DURABLE[cls] = isinstance(store, DurableStore)
+    return known
 
 
 def settle(run: Run, *, schedule: bool = True) -> Run:
@@ -185,6 +210,28 @@ def settle(run: Run, *, schedule: bool = True) -> Run:
     else:
         run._idle()
     return run
+
+
+async def run_to_end(workflow: Workflow, data: dict[str, Any], /, **options: Any) -> Result:
+    """Start a run and drive it to its end in the caller's task (`await wf.run(...)`).
+
+    Raises:
+        RunError: the run failed, or stopped to wait for an external event.
+    """
+    from fsmnb.engine.start import start_run
+
+    run = start_run(workflow, data, schedule=False, **options)
+    if run._phase == _IDLE and run.status == RunStatus.RUNNING:
+        await run._drive_here()  # in this task: no task or loop round trip per run
+    result = await run.wait(until_idle=True)
+    if result.status == RunStatus.WAITING:
+        allowed = ", ".join(f"`{e}`" for e in run.allowed_events)
+        raise RunError(
+            f"Run `{run.id}` of `{workflow.name}` is waiting in state `{run.state}` for one "
+            f"of {allowed}. `run()` runs to the end; use `run = {workflow.name}.start(...)` "
+            f"and `run.send(event)` for workflows that wait for events."
+        )
+    return result
 
 
 async def drive_inline(run: Run) -> None:

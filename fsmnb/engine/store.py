@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from fsmnb.engine.leases import Lease  # one definition, with the lease verbs it serves
 
 if TYPE_CHECKING:
     from fsmnb.engine.journal import Entry
@@ -75,24 +76,6 @@ class Store(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class Lease:
-    """The right to drive one durable run, held by one process until `expires`.
-
-    Attributes:
-        run_id: the run.
-        owner: who holds it (e.g. ``"host:pid:random"``).
-        token: the fencing token, increased at every acquisition; a commit
-            carrying an older token is refused.
-        expires: when it lapses unless renewed (seconds since the epoch).
-    """
-
-    run_id: str
-    owner: str
-    token: int
-    expires: float
-
-
 @runtime_checkable
 class DurableStore(Store, Protocol):
     """A store that keeps journals across processes: what resume and fork need."""
@@ -142,8 +125,12 @@ class DurableStore(Store, Protocol):
         """Commit everything journaled so far."""
         ...
 
-    def commit_pending(self) -> None:
-        """Commit now if anything is buffered (called before an effect runs)."""
+    def commit_pending(self) -> bool:
+        """Commit now if anything is buffered (called before an effect runs).
+
+        Returns False when the commit failed for now and is being retried: the
+        caller waits for `wait_committed` (a leasing store's runs pause there).
+        """
         ...
 
 
@@ -151,22 +138,36 @@ class DurableStore(Store, Protocol):
 class LeasingStore(DurableStore, Protocol):
     """A durable store that refuses a second driver (implemented by `SqliteStore`).
 
-    `acquire_lease` raises `RunLeased` (naming the owner and the expiry) when
-    another owner holds a lease that has not expired, or waits up to `wait`
-    seconds for it. The run renews its lease while it lives and releases it when
-    it ends or is dropped; each commit checks the token in the same transaction.
+    The verbs, their semantics and why they are safe are in `fsmnb.engine.leases`
+    (a PostgreSQL store implements the same). `acquire_lease` raises `RunLeased`
+    (naming the owner and the expiry) when another live owner holds a lease
+    that has not expired, or waits up to `wait` seconds for it. The store renews
+    its leases while its runs live and releases a run's lease when it ends;
+    each commit checks the token of every run it writes in the same transaction.
     """
 
-    def acquire_lease(self, run_id: str, owner: str, *, ttl: float, wait: float = 0.0) -> Lease:
-        """Take the lease of `run_id` for `ttl` seconds."""
+    owner: str
+
+    def acquire_lease(
+        self, run_id: str, owner: str | None = None, *, ttl: float | None = None, wait: float = 0.0
+    ) -> Lease:
+        """Take the lease of `run_id` for `owner` (default: the store's) for `ttl` seconds."""
         ...
 
-    def renew_lease(self, lease: Lease, *, ttl: float) -> Lease:
-        """Extend `lease`; raises `RunLeased` when it was lost to another owner."""
+    def renew_lease(self, lease: Lease, *, ttl: float | None = None) -> Lease:
+        """Extend `lease`; raises `LeaseLost` when another owner took it after it lapsed."""
         ...
 
     def release_lease(self, lease: Lease) -> None:
         """Give `lease` up (a no-op when it was lost already)."""
+        ...
+
+    def renew_owner(self, owner: str | None = None, *, ttl: float | None = None) -> int:
+        """Extend every unexpired lease of `owner` (default: the store's); return how many."""
+        ...
+
+    async def wait_committed(self) -> None:
+        """Wait until the batch being retried is committed (raises `StoreError` past its deadline)."""
         ...
 
 

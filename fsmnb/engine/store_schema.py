@@ -11,6 +11,9 @@ Tables:
   (see `fsmnb.engine.journal_codec`); ``state`` and ``path`` are copies kept for queries.
 - ``runs`` — one row per run: who owns it and a summary (state, status, steps)
   refreshed at each commit. Everything in it but the owner can be rebuilt from ``entries``.
+- ``leases`` — one row per run being driven: the process that drives it (``owner``), until
+  when (``expires``), and the fencing ``token`` (raised at every acquisition; a commit of the
+  run's entries checks it in the same transaction). See `fsmnb.engine.leases`.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from fsmnb.errors import FsmnbError
+from fsmnb.errors import StoreError
 
 __all__ = ("MIGRATIONS", "VERSION", "migrate")
 
@@ -61,8 +64,21 @@ def _v2(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX runs_by_tenant ON runs (tenant, status)")
 
 
+def _v3(db: sqlite3.Connection) -> None:
+    # One driver per run: leases with fencing tokens (renewed by owner, hence the index).
+    db.execute(
+        """CREATE TABLE leases (
+            run_id  TEXT PRIMARY KEY,
+            owner   TEXT NOT NULL,
+            token   INTEGER NOT NULL,
+            expires REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX leases_by_owner ON leases (owner)")
+
+
 #: MIGRATIONS[i] brings a database from version i to version i + 1.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
 VERSION = len(MIGRATIONS)
 
 
@@ -70,13 +86,22 @@ def migrate(db: sqlite3.Connection, *, path: str = "") -> int:
     """Bring `db` up to `VERSION`; return the version it had before.
 
     Raises:
-        FsmnbError: the database was written by a newer fsmnb (its version is higher).
+        StoreError: the database was written by a newer fsmnb (its version is higher), or
+            it is another program's SQLite database (it has tables and no fsmnb version).
     """
     (found,) = db.execute("PRAGMA user_version").fetchone()
+    if found == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        raise StoreError(
+            f"The file `{path}` is a SQLite database of another program (it has tables but no "
+            f"fsmnb schema version), not an fsmnb run store. Give `store=` a new file or an "
+            f"existing fsmnb store.",
+            path=path,
+        )
     if found > VERSION:
-        raise FsmnbError(
+        raise StoreError(
             f"The run store `{path}` has schema version {found}, newer than this fsmnb "
-            f"understands ({VERSION}). Upgrade fsmnb to open it."
+            f"understands ({VERSION}). Upgrade fsmnb to open it.",
+            path=path,
         )
     if found == VERSION:
         return int(found)

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.durable import get_default_store
+from fsmnb.engine.history_limit import get_history
 from fsmnb.engine.manager import Manager
 from fsmnb.workflow import workflow_names
 
@@ -38,7 +39,9 @@ class ShellManager(Manager):
     """The runs started, resumed or created (over MCP) in one IPython shell."""
 
     def __init__(self) -> None:
-        super().__init__()  # loads the default store's instances, if one is set already
+        # A notebook's runs keep what `wf.start()` runs keep (`fsmnb.engine.set_history`), so
+        # `run.history` of a run created over MCP shows its steps like any other.
+        super().__init__(history=get_history())
 
     @property
     def store(self) -> Store | None:

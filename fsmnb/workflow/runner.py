@@ -8,7 +8,7 @@ stay free of the engine while its methods stay where users look for them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fsmnb.errors import FsmnbError
@@ -27,8 +27,10 @@ class Runner(Protocol):
         """Start a run on the running loop and return it (`Workflow.start`)."""
         ...
 
-    async def run(self, workflow: Workflow, data: dict[str, Any], /, **options: Any) -> Result:
-        """Run to the end in the caller's task (`Workflow.run`)."""
+    def run(
+        self, workflow: Workflow, data: dict[str, Any], /, **options: Any
+    ) -> Coroutine[Any, Any, Result]:
+        """The coroutine that runs to the end in the caller's task (`Workflow.run`)."""
         ...
 
     def run_sync(self, workflow: Workflow, data: dict[str, Any], /, **options: Any) -> Result:

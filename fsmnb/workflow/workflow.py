@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -318,15 +318,19 @@ class Workflow:
         )
         return run
 
-    async def run(self, data: Mapping[str, Any] | None = None, /, **kwargs: Any) -> Result:
-        """Run to the end and return the `Result` (raises the run's error if it failed).
+    def run(
+        self, data: Mapping[str, Any] | None = None, /, **kwargs: Any
+    ) -> Coroutine[Any, Any, Result]:
+        """Run to the end: `await wf.run(...)` gives the `Result` (raises the run's error).
+
+        Returns the engine's coroutine itself (no extra frame per run).
 
         Raises:
             RunError: the run failed, or it stopped to wait for an external event
                 (use `start()` and `run.send(...)` for workflows that wait).
         """
         values, options = split_options(kwargs, data)
-        return await get_runner().run(self, values, **options)
+        return get_runner().run(self, values, **options)
 
     def run_sync(self, data: Mapping[str, Any] | None = None, /, **kwargs: Any) -> Result:
         """Run to the end from synchronous code: a script, a test, or a notebook cell.

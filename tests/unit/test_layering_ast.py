@@ -29,6 +29,7 @@ RANK = {
     "agents": 6,
     "signals": 7,
     "designer": 7,  # a drawing as plain data over fsm/effects/workflow; the widget sits above it
+    "templates": 7,  # seed 000's AI workflows built over agents and llm; MCP serves them
     "mcp": 8,
     "magics": 8,
     "widgets": 8,
@@ -45,6 +46,9 @@ ALLOWED_IMPORTS = {
     ("fsmnb.magics.mcp_service", "fsmnb.mcp"): "`%fsm mcp start` runs the MCP server in the kernel",
     ("fsmnb.magics.mcp_service", "fsmnb.mcp.http"): "`%fsm mcp start` serves MCP over HTTP",
     ("fsmnb.magics.design", "fsmnb.widgets.designer"): "`%fsm design` opens the designer widget",
+    ("fsmnb.signals.cli", "fsmnb.mcp.http"): "`fsmnb serve` also serves the MCP endpoint",
+    ("fsmnb.signals.cli", "fsmnb.mcp.security"): "`fsmnb serve` also serves the MCP endpoint",
+    ("fsmnb.signals.cli", "fsmnb.mcp.server"): "`fsmnb serve` also serves the MCP endpoint",
 }
 
 #: (module, attribute) -> why a private attribute of another object may be used there.

@@ -2,11 +2,13 @@
 
 Run as a script it is the worker process the harness kills:
 
-    python crash_workload.py RUNS_DB LEDGER_DB N CHAOS SEED
+    python crash_workload.py RUNS_DB LEDGER_DB N CHAOS SEED [race]
 
 It loads every run already in RUNS_DB (`Manager(store=...)`), recovers the
 interrupted ones, creates the missing ones among ``run-000`` … ``run-{N-1}``,
-and waits until all are done. With CHAOS > 0 it also kills itself (SIGKILL)
+and waits until all are done. With ``race``, several workers run at once on
+the same files: each one keeps trying to start or resume every run that is
+not done (`fsmnb.resume`), and the leases decide who drives which. With CHAOS > 0 it also kills itself (SIGKILL)
 with that probability right after an external side effect (before its result
 is journaled) and in the middle of a journal commit (after the rows are
 written, before COMMIT).
@@ -27,9 +29,11 @@ import sqlite3
 import sys
 from typing import Any
 
+import fsmnb
 from fsmnb import Manager, Workflow
 from fsmnb.effects import call, delay, parallel, retry
 from fsmnb.engine import SqliteStore, current_effect_key
+from fsmnb.errors import FsmnbError
 
 STEPS = 10
 wf = Workflow("crash_ledger", register=False)
@@ -144,6 +148,39 @@ async def work(runs_db: str, ledger_db: str, n: int) -> None:
     store.close()
 
 
+async def race(runs_db: str, ledger_db: str, n: int) -> None:
+    """Drive whatever runs are not done, next to other workers doing the same, until all are."""
+    store = SqliteStore(runs_db, lease_ttl=2.0)
+    if _ctx["chaos"]:
+        store.db = _ChaoticConnection(store.db)  # type: ignore[assignment]
+    _ctx["ledger"] = ledger_schema(ledger_db)
+    _ctx["journal"] = sqlite3.connect(runs_db, isolation_level=None, timeout=30)
+    driving: dict[str, Any] = {}
+    ids = [run_id(i) for i in range(n)]
+    random.shuffle(ids)  # racers start on different runs
+    while True:
+        status = {r["run_id"]: r["status"] for r in store.runs()}
+        todo = [rid for rid in ids if status.get(rid) != "done"]
+        if not todo:
+            break
+        for rid in todo:
+            mine = driving.get(rid)
+            if mine is not None and not mine.done:
+                continue
+            try:
+                if rid in status:
+                    driving[rid] = fsmnb.resume(rid, store=store, workflow=wf)
+                else:
+                    driving[rid] = wf.start(store=store, run_id=rid, trail=[])
+            except FsmnbError:  # RunLeased: another worker drives it; or created meanwhile
+                driving.pop(rid, None)
+        await asyncio.sleep(0.02)
+    for run in driving.values():  # every run is done in the store: nothing of ours is left
+        if not run.done:
+            run.cancel("done elsewhere")
+    store.close()
+
+
 class _ChaoticConnection:
     """A connection that may die between writing a commit's rows and COMMIT."""
 
@@ -163,4 +200,5 @@ if __name__ == "__main__":
     runs, ledger, count, chaos, seed = sys.argv[1:6]
     random.seed(int(seed))
     _ctx["chaos"] = float(chaos)
-    asyncio.run(work(runs, ledger, int(count)))
+    main = race if sys.argv[6:] == ["race"] else work
+    asyncio.run(main(runs, ledger, int(count)))

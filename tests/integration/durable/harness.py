@@ -1,9 +1,13 @@
 """The crash harness: kill durable workers at random points, resume, and check the outcome.
 
     python tests/integration/durable/harness.py --runs 100 --kills 12 --seed 1
+    python tests/integration/durable/harness.py --runs 100 --racers 4 --kills 30 --seed 1
 
 prints the figures (kills, cycles, executions, re-executions of in-flight
-effects, violations). `check` is what the test asserts.
+effects, violations). `check` is what the test asserts. With ``--racers K``,
+K workers run at once on the same store, each trying to drive every run that
+is not done (the leases decide who drives which); one of them is killed at
+random moments and started again, `kills` times, then all finish.
 """
 
 from __future__ import annotations
@@ -78,6 +82,79 @@ def run_harness(
     figures.seconds = time.perf_counter() - started
     check(figures, runs_db, ledger_db)
     return figures
+
+
+def run_race(
+    workdir: Path,
+    *,
+    runs: int,
+    racers: int,
+    kills: int,
+    seed: int,
+    chaos: float = 0.01,
+    timeout: float = 600.0,
+) -> Figures:
+    """`racers` concurrent workers on one store; SIGKILL one at random `kills` times; check."""
+    rng = random.Random(seed)
+    runs_db, ledger_db = str(workdir / "runs.db"), str(workdir / "ledger.db")
+    figures = Figures(runs=runs)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), *sys.path])}
+    started = time.perf_counter()
+
+    def spawn(killing: bool) -> subprocess.Popen[bytes]:
+        figures.cycles += 1
+        args = [runs_db, ledger_db, str(runs), str(chaos if killing else 0),
+                str(rng.randrange(1 << 30)), "race"]  # fmt: skip
+        return subprocess.Popen([sys.executable, str(WORKER), *args], env=env)
+
+    workers = [spawn(kills > 0) for _ in range(racers)]
+    try:
+        while True:
+            if time.perf_counter() - started > timeout:
+                raise AssertionError(
+                    f"the race did not end within {timeout:.0f} s (a hang): {_stuck(runs_db)}"
+                )
+            for i, worker in enumerate(workers):
+                code = worker.poll()
+                if code is None or code == 0:
+                    continue  # a worker ends (0) only once every run is done in the store
+                if code != -9:
+                    raise AssertionError(f"worker failed with exit code {code}")
+                figures.self_kills += 1
+                figures.kills += 1
+                workers[i] = spawn(figures.kills < kills)
+            codes = [w.poll() for w in workers]
+            if all(c == 0 for c in codes):
+                break
+            if 0 in codes or figures.kills >= kills:
+                time.sleep(0.05)  # all done, or no more kills: let the others finish
+                continue
+            if _wait_for_progress(workers[0], ledger_db, rng.randint(1, 2 * runs), rng):
+                victim = rng.randrange(racers)
+                if workers[victim].poll() is None:
+                    workers[victim].kill()
+                    workers[victim].wait()
+                    figures.kills += 1
+                    workers[victim] = spawn(figures.kills < kills)
+            else:
+                time.sleep(0.05)
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    figures.seconds = time.perf_counter() - started
+    check(figures, runs_db, ledger_db)
+    return figures
+
+
+def _stuck(runs_db: str) -> list[tuple[Any, ...]]:
+    """The runs not done, with their status and lease (what a hang report needs)."""
+    with sqlite3.connect(runs_db, timeout=30) as db:
+        return db.execute(
+            "SELECT r.run_id, r.status, l.owner, l.token, l.expires - strftime('%s', 'now') "
+            "FROM runs r LEFT JOIN leases l USING (run_id) WHERE r.status != 'done'"
+        ).fetchall()
 
 
 def _executions(ledger_db: str) -> int:
@@ -184,11 +261,18 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=12)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--chaos", type=float, default=0.02)
+    parser.add_argument("--racers", type=int, default=0, help="concurrent workers (0: one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        figures = run_harness(
-            Path(tmp), runs=args.runs, kills=args.kills, seed=args.seed, chaos=args.chaos
-        )
+        if args.racers:
+            figures = run_race(
+                Path(tmp), runs=args.runs, racers=args.racers, kills=args.kills,
+                seed=args.seed, chaos=args.chaos / 2,
+            )  # fmt: skip
+        else:
+            figures = run_harness(
+                Path(tmp), runs=args.runs, kills=args.kills, seed=args.seed, chaos=args.chaos
+            )
     print(json.dumps(asdict(figures), indent=2))
     sys.exit(1 if figures.problems else 0)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .harness import run_harness
+from .harness import run_harness, run_race
 
 
 def test_killed_workers_resume_without_losing_or_repeating_journaled_effects(
@@ -18,4 +18,12 @@ def test_killed_workers_resume_without_losing_or_repeating_journaled_effects(
     assert figures.problems == []
     assert figures.kills >= 4
     assert figures.ledger_rows == 8 * 10
+    assert figures.journaled_then_executed == 0
+
+
+def test_racing_resumers_never_drive_one_run_twice(tmp_path: Path) -> None:
+    figures = run_race(tmp_path, runs=6, racers=3, kills=3, seed=11)
+    assert figures.problems == []
+    assert figures.kills >= 3
+    assert figures.ledger_rows == 6 * 10
     assert figures.journaled_then_executed == 0

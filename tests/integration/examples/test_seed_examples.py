@@ -15,7 +15,7 @@ from fsmnb.examples import Ledger, customer_analysis, order_processing, smart_do
 
 async def test_smart_door_is_event_driven_and_monitors_with_a_model() -> None:
     door = smart_door(model=_scripted({"usage pattern": "normal"}))
-    m = Manager([door])
+    m = Manager([door], history="all")  # the test reads the instance's log lines
     rid = m.create("smart_door", usage_log=["08:00 open", "08:01 close"])
     assert m.state(rid) == "closed"
     m.send(rid, "open_command")
