@@ -32,7 +32,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name, module in COMMANDS.items():
         if only is None or name == only:
-            importlib.import_module(module).add_parser(commands)
+            try:
+                loaded = importlib.import_module(module)
+            except ImportError as exc:
+                if only == name:  # the command asked for: its error names the missing extra
+                    raise
+                # `fsmnb --help` / `--version` must work without every extra installed.
+                commands.add_parser(name, help=f"(unavailable: `{exc.name}` is not installed)")
+                continue
+            loaded.add_parser(commands)
     return parser
 
 

@@ -175,8 +175,18 @@ function drawButtons(model, bar, ui) {
   }
 }
 
-function drawTimeline(model, list) {
-  const rows = model.get("timeline") || [];
+// The timeline's kind filter: which rows each choice keeps.
+const KINDS = {
+  all: () => true,
+  transitions: (k) => k === "transition" || k.startsWith("run_"),
+  effects: (k) => k.startsWith("effect_"),
+  logs: (k) => k === "log",
+  failures: (k) => k === "effect_failed" || k === "effect_retry" || k === "effect_cancelled" || k === "run_finished",
+};
+
+function drawTimeline(model, list, kind = "all") {
+  const keep = KINDS[kind] || KINDS.all;
+  const rows = (model.get("timeline") || []).filter((r) => keep(r.kind));
   const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
   list.replaceChildren(
     ...rows.map((r) =>
@@ -236,9 +246,18 @@ function travel(model) {
     label.textContent = at.past ? `step ${at.step} / ${steps} · ${at.state}` : `step ${steps} / ${steps} · live`;
     live.disabled = gone || !at.past;
     const made = model.get("forks") || [];
-    forks.replaceChildren(...made.map((f) =>
-      h("li", { class: "fsmnb-forked", "data-run": f.run_id },
-        `forked from step ${f.step} → run ${f.run_id} (in ${f.state}; %fsm show ${f.run_id})`)));
+    // The fork's id is a button: a click copies `%fsm show ID` for the next cell.
+    forks.replaceChildren(...made.map((f) => {
+      const show = `%fsm show ${f.run_id}`;
+      const copy = h("button", { class: "fsmnb-fork-id", title: `copy "${show}"` }, f.run_id);
+      copy.addEventListener("click", () => {
+        navigator.clipboard?.writeText(show).then(
+          () => { copy.textContent = `${f.run_id} ✓ copied`; },
+          () => { copy.textContent = show; });
+      });
+      return h("li", { class: "fsmnb-forked", "data-run": f.run_id },
+        `forked from step ${f.step} → run `, copy, ` (in ${f.state}; ${show})`);
+    }));
   };
   const bar = h("div", { class: "fsmnb-travel" }, slider, label, live, fork);
   return { nodes: [bar, forks], draw };
@@ -255,6 +274,8 @@ function render({ model, el }) {
   const buttons = h("div", { class: "fsmnb-buttons" });
   const error = h("div", { class: "fsmnb-error" });
   const timeline = h("ol", { class: "fsmnb-timeline" });
+  const filter = h("select", { class: "fsmnb-filter", "aria-label": "show rows of kind" },
+    ...Object.keys(KINDS).map((k) => h("option", { value: k }, k)));
   const data = h("pre", { class: "fsmnb-data" });
   const slider = travel(model);
   const dataPane = h("details", {}, h("summary", {}, "data"), data);
@@ -262,7 +283,7 @@ function render({ model, el }) {
     h("div", { class: "fsmnb-head" }, title, badge, steps, clock),
     gone, diagram, ...slider.nodes, buttons, error,
     h("div", { class: "fsmnb-panes" },
-      h("details", { open: "" }, h("summary", {}, "timeline"), timeline),
+      h("details", { open: "" }, h("summary", {}, "timeline ", filter), timeline),
       dataPane));
   el.append(root);
 
@@ -292,6 +313,8 @@ function render({ model, el }) {
   };
   model.on("msg:custom", onCustom);
 
+  filter.addEventListener("change", () => drawTimeline(model, timeline, filter.value));
+  filter.addEventListener("click", (e) => e.stopPropagation()); // not a click on the summary
   let nodes = drawDiagram(model, diagram);
   const tick = () => {
     const status = model.get("status");
@@ -324,7 +347,7 @@ function render({ model, el }) {
     head();
     restyle(model, nodes);
     drawButtons(model, buttons, ui);
-    drawTimeline(model, timeline);
+    drawTimeline(model, timeline, filter.value);
     drawData(model, data);
     slider.draw(ui.gone);
   };

@@ -27,17 +27,36 @@ function bubble(m) {
   return item;
 }
 
+function speaker(m) {
+  return m.agent || m.role;
+}
+
 function render({ model, el }) {
   const root = h("div", "fsmnb-transcript");
   const title = h("div", "fsmnb-transcript-title");
+  // Show one speaker's messages (an agent, or a role such as `user`), or all of them.
+  const filter = h("select", "fsmnb-filter");
+  filter.setAttribute("aria-label", "show the messages of");
   const list = h("ol", "fsmnb-chat");
   const empty = h("div", "fsmnb-empty", "no messages yet");
-  root.append(title, list, empty);
+  const bar = h("div", "fsmnb-transcript-bar");
+  bar.append(title, filter);
+  root.append(bar, list, empty);
   el.append(root);
   let queued = false;
   const draw = () => {
     queued = false;
-    const messages = model.get("messages") || [];
+    const all = model.get("messages") || [];
+    const speakers = [...new Set(all.map(speaker))];
+    const chosen = filter.value || "all";
+    filter.replaceChildren(...["all", ...speakers].map((name) => {
+      const option = h("option", "", name);
+      option.value = name;
+      return option;
+    }));
+    filter.value = speakers.includes(chosen) ? chosen : "all";
+    filter.hidden = speakers.length < 2;
+    const messages = filter.value === "all" ? all : all.filter((m) => speaker(m) === filter.value);
     title.textContent = model.get("title") || "";
     title.hidden = !model.get("title");
     empty.hidden = messages.length > 0;
@@ -53,7 +72,7 @@ function render({ model, el }) {
       return fresh;
     });
     list.replaceChildren(...next);
-    root.dataset.count = String(messages.length);
+    root.dataset.count = String(all.length);
     if (stick) list.scrollTop = list.scrollHeight;
   };
   const schedule = () => {
@@ -62,6 +81,7 @@ function render({ model, el }) {
       requestAnimationFrame(draw);
     }
   };
+  filter.addEventListener("change", draw);
   model.on("change:messages", schedule);
   model.on("change:title", schedule);
   draw();

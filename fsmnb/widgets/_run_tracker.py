@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from fsmnb.engine.display import failed_states
 from fsmnb.engine.telemetry import TelemetryEvent
-from fsmnb.widgets._timeline import journal_rows, row
+from fsmnb.widgets._timeline import covered, journal_rows, row
 
 if TYPE_CHECKING:
     from fsmnb.engine.run import Run
@@ -88,10 +88,26 @@ class RunTracker:
             if event.name == "failed":
                 self.failed[event.state] = None
             self.finished()
-        self.rows.append(event)  # made into a row only if still among the latest at the flush
+        if kind in _EFFECT_END:
+            self._drop_start(event.path)  # one row per effect: its end, with result and time
+        if not covered(event):
+            self.rows.append(event)  # made into a row only if still among the latest at the flush
         if not self.pending:
             self.pending = True
             self.wake()
+
+    def _drop_start(self, path: str) -> None:
+        """Remove the effect's ``▶ started`` row if it is still waiting for the flush."""
+        rows = self.rows
+        for back in range(1, min(len(rows), 16) + 1):  # its start is among the latest rows
+            item = rows[-back]
+            if isinstance(item, TelemetryEvent):
+                found = item.kind == "effect_started" and item.path == path
+            else:  # already sent: the browser drops it with the next flush
+                found = item["kind"] == "effect_started" and item.get("path") == str(path)
+            if found:
+                del rows[-back]
+                return
 
     def take_rows(self) -> list[dict[str, Any]]:
         """The latest timeline rows; the next event wakes the view again."""

@@ -12,7 +12,7 @@ from typing import Any
 from fsmnb.engine.journal import Entry, as_telemetry
 from fsmnb.engine.telemetry import TelemetryEvent
 
-__all__ = ("journal_rows", "row")
+__all__ = ("covered", "journal_rows", "row")
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -50,7 +50,10 @@ def row(event: TelemetryEvent, start: float) -> dict[str, Any]:
         text = f"run {event.name}" + (f": {error}" if error else "")
     else:
         text = f"{event.name} {_short(data)}" if data else event.name
-    return {"t": round(event.time - start, 4), "kind": kind, "state": event.state, "text": text}
+    out = {"t": round(event.time - start, 4), "kind": kind, "state": event.state, "text": text}
+    if kind == "effect_started":
+        out["path"] = str(event.path)  # so that the effect's end can take its row's place
+    return out
 
 
 _REPLAYED = frozenset(
@@ -63,4 +66,11 @@ def journal_rows(journal: Iterable[Entry], start: float) -> Iterator[dict[str, A
     """Timeline rows for the journal entries a view missed (it was shown after they happened)."""
     for entry in journal:
         if entry.kind in _REPLAYED:
-            yield row(as_telemetry(entry), start)
+            event = as_telemetry(entry)
+            if not covered(event):
+                yield row(event, start)
+
+
+def covered(event: TelemetryEvent) -> bool:
+    """Whether another row already says it: a `log` effect's own rows (its log row does)."""
+    return event.kind.startswith("effect_") and event.name == "log"

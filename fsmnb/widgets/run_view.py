@@ -91,6 +91,7 @@ class RunView(LiveWidget):
         self.run = run
         self._shown: tuple[int | None, dict[str, Any]] = (None, {})  # (step, its snapshot)
         self._forks: list[dict[str, Any]] = []
+        self._fork_runs: list[Run] = []
         self._track = RunTracker(
             run, timeline_size=timeline_size, wake=self._touch, finished=self.detach
         )
@@ -188,6 +189,7 @@ class RunView(LiveWidget):
         else:
             self.error = ""
             self._forks.append({"run_id": child.id, "step": step, "state": child.state})
+            self._fork_runs.append(child)  # its id keeps resolving (`live_run`, `%fsm show`)
         self._touch()
 
     # -- display ------------------------------------------------------------------------------------

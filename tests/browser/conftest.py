@@ -37,7 +37,6 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "build" / "screenshots"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
-pytest.importorskip("jupyterlab", reason="jupyterlab is in the dev extra")
 if not CHROMIUM.exists():
     pytest.skip(
         "Debian's chromium is not installed (scripts/system-deps.sh)", allow_module_level=True
@@ -51,20 +50,30 @@ def _free_port() -> int:
 
 
 class Lab:
-    """A running `jupyter lab` server."""
+    """A running Jupyter server: JupyterLab (`ui="lab"`) or Notebook 7 (`ui="notebook"`)."""
 
-    def __init__(self, root: Path, port: int, token: str, process: subprocess.Popen[bytes]) -> None:
-        self.root, self.port, self.token, self.process = root, port, token, process
+    def __init__(
+        self, root: Path, port: int, token: str, process: subprocess.Popen[bytes], ui: str = "lab"
+    ) -> None:
+        self.root, self.port, self.token, self.process, self.ui = root, port, token, process, ui
 
     def url(self, path: str) -> str:
         sep = "&" if "?" in path else "?"
         return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}{sep}token={self.token}"
 
+    def notebook_url(self, name: str) -> str:
+        """Where this front end opens the notebook `name` (in `root`)."""
+        return self.url(f"lab/tree/{name}?reset" if self.ui == "lab" else f"notebooks/{name}")
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """JupyterLab serving a temporary folder; notebooks are copied into `lab.root`."""
-    base = tmp_path_factory.mktemp("lab")
+
+# The front ends under test: the module that serves each, and its app's config name.
+FRONT_ENDS = {"lab": ("jupyterlab", "LabApp"), "notebook": ("notebook", "JupyterNotebookApp")}
+
+
+def _serve(tmp_path_factory: pytest.TempPathFactory, ui: str) -> Iterator[Lab]:
+    module, app = FRONT_ENDS[ui]
+    pytest.importorskip(module, reason=f"{module} is in the dev extra")
+    base = tmp_path_factory.mktemp(ui)
     root = base / "root"
     root.mkdir()
     port, token = _free_port(), secrets.token_hex(16)
@@ -87,29 +96,29 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     widgets = base / "settings" / "@jupyter-widgets" / "jupyterlab-manager"
     widgets.mkdir(parents=True)
     (widgets / "plugin.jupyterlab-settings").write_text('{"saveState": true}')
-    log = (base / "lab.log").open("wb")
+    log = (base / "server.log").open("wb")
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyterlab",
+            sys.executable, "-m", module,
             "--allow-root", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
             f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True", "--ServerApp.port_retries=0",
+            f"--{app}.expose_app_in_browser=True", "--ServerApp.port_retries=0",
         ],
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
-    server = Lab(root, port, token, process)
+    server = Lab(root, port, token, process, ui)
     try:
         deadline = time.monotonic() + 90
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited:\n{(base / 'lab.log').read_text()}")
+                raise RuntimeError(f"{module} exited:\n{(base / 'server.log').read_text()}")
             try:
                 with urllib.request.urlopen(server.url("api/status"), timeout=2):
                     break
             except OSError:
                 if time.monotonic() > deadline:
                     raise RuntimeError(
-                        f"jupyter lab did not start:\n{(base / 'lab.log').read_text()}"
+                        f"{module} did not start:\n{(base / 'server.log').read_text()}"
                     ) from None
                 time.sleep(0.5)
         yield server
@@ -122,6 +131,18 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab serving a temporary folder; notebooks are copied into `lab.root`."""
+    yield from _serve(tmp_path_factory, "lab")
+
+
+@pytest.fixture(scope="session")
+def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """Notebook 7 serving a temporary folder (same settings as `lab`)."""
+    yield from _serve(tmp_path_factory, "notebook")
 
 
 @pytest.fixture(scope="session")
@@ -147,7 +168,7 @@ def open_notebook(lab: Lab, context: Any, source: Path) -> Any:
     """Copy `source` into the lab's root, open it in a fresh page, and wait for its kernel."""
     shutil.copy(source, lab.root / source.name)
     page = context.new_page()
-    page.goto(lab.url(f"lab/tree/{source.name}?reset"))
+    page.goto(lab.notebook_url(source.name))
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=90_000)
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
     page.wait_for_function(

@@ -143,7 +143,13 @@ class Team:
         run = getattr(ctx, "instance", None)
         if run is None and not bus.active:
             return
-        event = TelemetryEvent(kind=kind, run_id=getattr(run, "id", ""), name=kind, data=data)
+        event = TelemetryEvent(
+            kind=kind,
+            run_id=getattr(run, "id", ""),
+            state=getattr(run, "state", ""),  # the phase: the Consensus widget labels rounds by it
+            name=kind,
+            data=data,
+        )
         (run.publish if run is not None else bus.publish)(event)
 
     async def ask_each(self, agents: Sequence[Agent], ask: Ask, *, number: int, kind: str) -> Round:

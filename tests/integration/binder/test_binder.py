@@ -11,7 +11,8 @@ What repo2docker does with this repository, step by step, in a fresh venv:
 
 then every notebook of `notebooks/` runs top to bottom in that venv (`python -m fsmnb.demo`,
 on a copy, so the repository is not written to), and JupyterLab there saves widget state.
-Slow (a venv and a pip install from pip's cache, then nine notebooks): a few minutes.
+Slow (a venv and a pip install from pip's cache, then every notebook): 2.6 min on a quiet
+2-core machine, much longer under load; part of `make test`.
 """
 
 from __future__ import annotations

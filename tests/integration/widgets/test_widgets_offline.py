@@ -149,3 +149,26 @@ def test_the_core_never_imports_jupyter():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+async def test_the_timeline_has_one_row_per_effect_and_one_per_log():
+    from fsmnb.effects import call, log, sequence
+
+    wf = Workflow("rows", register=False)
+
+    @wf.state(initial=True, on={"next": "end"})
+    async def work(ctx):
+        await ctx.run(sequence(log("checking the order"), call(len, [1, 2, 3])))
+        return "next"
+
+    wf.final("end")
+    run = wf.start()
+    view = RunView(run)
+    await run
+    view.flush()
+    effects = [(r["kind"], r["text"]) for r in view.timeline if r["kind"] != "transition"]
+    kinds = [k for k, _ in effects]
+    assert kinds.count("log") == 1 and "effect_started" not in kinds
+    assert [t for k, t in effects if k == "effect_finished" and "call(len)" in t] != []
+    assert not [t for k, t in effects if k.startswith("effect_") and t.startswith("✓ log")]
+    assert view._values()["active"] == {} and view._values()["active_since"] == {}
