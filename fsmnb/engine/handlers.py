@@ -64,8 +64,11 @@ def register_handler(
 
 def handler_for(effect_type: type[Effect]) -> Handler | None:
     """The handler registered for `effect_type`, or None."""
-    entry = _HANDLERS.get(effect_type)
-    return entry[0] if entry else None
+    registered = _HANDLERS.get(effect_type)
+    if registered is None:
+        return None
+    fn, _is_async = registered
+    return fn
 
 
 def format_path(path: Path, effect: Effect | None = None) -> str:

@@ -48,16 +48,17 @@ class Notifier:
 
     def watch(self, run: Run) -> Callable[[], None]:
         """Notify on `run`'s changes until the returned function is called (reference counted)."""
-        entry = self._watched.get(run.id)
-        if entry is None:
+        watched = self._watched.get(run.id)
+        if watched is None:
             uri, tenant = run_uri(run.id), run.tenant
 
             def changed(event: TelemetryEvent) -> None:
                 if event.kind in _CHANGES:
                     self.mark(uri, tenant)
 
-            entry = (run.subscribe(changed), 0)
-        self._watched[run.id] = (entry[0], entry[1] + 1)
+            watched = (run.subscribe(changed), 0)
+        stop_watching, watchers = watched
+        self._watched[run.id] = (stop_watching, watchers + 1)
         released = False
 
         def unwatch() -> None:
@@ -89,9 +90,11 @@ class Notifier:
 
     def unsubscribe_session(self, uri: str, session: Any) -> None:
         """Forget `session`'s subscription to `uri`."""
-        entry = self._legacy.get(uri, {}).pop(id(session), None)
-        if entry is not None and entry[2] is not None:
-            entry[2]()
+        subscription = self._legacy.get(uri, {}).pop(id(session), None)
+        if subscription is not None:
+            _session, _tenant, unwatch = subscription
+            if unwatch is not None:
+                unwatch()
         if uri in self._legacy and not self._legacy[uri]:
             del self._legacy[uri]
 
