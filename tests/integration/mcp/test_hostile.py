@@ -27,12 +27,13 @@ from typing import Any
 import httpx
 import pytest
 
+from .raw_session import HEADERS, RawSession
+
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.timeout(240)]
 
 SERVED = str(Path(__file__).with_name("served_workflows.py"))
 MALLORY = "mallory-token-" + "m" * 20
 ALICE = "alice-token-" + "a" * 20
-HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
 LIMITS = {
     "--header-timeout": "1",
     "--body-timeout": "1",
@@ -49,49 +50,9 @@ REPORT: Counter[str] = Counter()
 ALICE_MS: list[float] = []
 
 
-class Session:
-    """A JSON-RPC session over plain HTTP."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self.http = httpx.Client(timeout=30)
-        self.headers = {**HEADERS, "authorization": f"Bearer {token}"}
-        r = self.post(
-            {
-                "jsonrpc": "2.0",
-                "id": 0,
-                "method": "initialize",
-                "params": {
-                    "protocolVersion": "2025-06-18",
-                    "capabilities": {},
-                    "clientInfo": {"name": "hostile-suite", "version": "1"},
-                },
-            }
-        )
-        assert r.status_code == 200, r.text
-        self.headers |= {
-            "mcp-session-id": r.headers["mcp-session-id"],
-            "mcp-protocol-version": "2025-06-18",
-        }
-        self.post({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        self.next_id = 1
-
-    def post(self, message: Any, **extra: Any) -> httpx.Response:
-        return self.http.post(self.url, headers=self.headers, json=message, **extra)
-
-    def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        self.next_id += 1
-        r = self.post({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
-        assert r.status_code == 200, r.text
-        data = [line[5:] for line in r.text.split("\n") if line.startswith("data:")]
-        reply: dict[str, Any] = json.loads(data[-1] if data else r.text)
-        return reply
-
-    def call(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        reply = self.request("tools/call", {"name": tool, "arguments": arguments})
-        assert "result" in reply, reply
-        result: dict[str, Any] = reply["result"]
-        return result
+def _session(url: str, token: str) -> RawSession:
+    """A session for this suite: a longer timeout, since its calls run while the server is attacked."""
+    return RawSession(url, token, client="hostile-suite", timeout=30)
 
 
 class Server:
@@ -141,13 +102,13 @@ def server() -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def alice(server: Server) -> Session:
-    return Session(server.url, ALICE)
+def alice(server: Server) -> RawSession:
+    return _session(server.url, ALICE)
 
 
 @pytest.fixture(scope="module")
-def mallory(server: Server) -> Session:
-    return Session(server.url, MALLORY)
+def mallory(server: Server) -> RawSession:
+    return _session(server.url, MALLORY)
 
 
 @contextlib.contextmanager
@@ -161,7 +122,7 @@ def alice_keeps_asking(server: Server) -> Iterator[list[str]]:
         while not stop.is_set():
             began = time.perf_counter()
             try:
-                session = session or Session(server.url, ALICE)
+                session = session or _session(server.url, ALICE)
                 session.call("get_fsm_metrics", {})
                 ALICE_MS.append((time.perf_counter() - began) * 1e3)
             except Exception as e:  # counted and shown, never raised here
@@ -193,7 +154,7 @@ def _closed_by_server(sock: socket.socket, deadline: float) -> bool:
     return False
 
 
-def test_alice_starts_a_run(alice: Session) -> None:
+def test_alice_starts_a_run(alice: RawSession) -> None:
     made = alice.call("create_fsm", {"workflow": "door", "run_id": "alice-door"})
     assert made["structuredContent"]["state"] == "closed"
     alice.call("send_event", {"run_id": "alice-door", "event": "open"})
@@ -234,7 +195,7 @@ def test_slow_bodies_get_408(server: Server) -> None:
     assert codes == [b"408"] * 5
 
 
-def test_a_connection_flood_is_capped_and_released(server: Server, alice: Session) -> None:
+def test_a_connection_flood_is_capped_and_released(server: Server, alice: RawSession) -> None:
     socks: list[socket.socket] = []
     with alice_keeps_asking(server):
         for _ in range(120):
@@ -258,7 +219,7 @@ def test_a_connection_flood_is_capped_and_released(server: Server, alice: Sessio
     assert alice.call("get_fsm_metrics", {})["structuredContent"]["instances"] == 1
 
 
-def test_oversized_and_nested_bodies_are_refused(server: Server, mallory: Session) -> None:
+def test_oversized_and_nested_bodies_are_refused(server: Server, mallory: RawSession) -> None:
     big = mallory.http.post(
         server.url, headers=mallory.headers, content=b'{"a":"' + b"x" * 2_000_000 + b'"}'
     )
@@ -384,7 +345,7 @@ HOSTILE_CALLS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def test_every_tool_with_hostile_arguments(server: Server, mallory: Session) -> None:
+def test_every_tool_with_hostile_arguments(server: Server, mallory: RawSession) -> None:
     outcomes = []
     with alice_keeps_asking(server):
         for tool, arguments in HOSTILE_CALLS:
@@ -405,7 +366,7 @@ def test_every_tool_with_hostile_arguments(server: Server, mallory: Session) -> 
 
 
 def test_quota_exhaustion_stays_in_the_attacker_s_tenant(
-    server: Server, mallory: Session, alice: Session
+    server: Server, mallory: RawSession, alice: RawSession
 ) -> None:
     refused_runs = refused_bytes = 0
     with alice_keeps_asking(server):
@@ -462,7 +423,7 @@ def test_origins_oauth_discovery_and_bad_tokens(server: Server) -> None:
     assert 'error="invalid_token"' in bad.headers["www-authenticate"]
 
 
-def test_after_the_attacks_alice_is_answered_and_unchanged(alice: Session) -> None:
+def test_after_the_attacks_alice_is_answered_and_unchanged(alice: RawSession) -> None:
     began = time.perf_counter()
     state = alice.call("get_fsm_state", {"run_id": "alice-door", "include_history": True})
     elapsed = (time.perf_counter() - began) * 1e3

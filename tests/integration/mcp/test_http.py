@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
@@ -14,58 +13,11 @@ from fsmnb.mcp.http import connect, serve_http_in_background
 from fsmnb.mcp.security import RateLimit
 
 from .conftest import ThreadedServer
+from .raw_session import HEADERS, RawSession
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
 DOOR_EVENTS = {"open", "close", "lock"}
-
-
-class RawSession:
-    """A JSON-RPC session over plain HTTP (what any client, malformed or not, can send)."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self.http = httpx.Client(timeout=20)
-        self.headers = {**HEADERS, "authorization": f"Bearer {token}"}
-        r = self.post(
-            {
-                "jsonrpc": "2.0",
-                "id": 0,
-                "method": "initialize",
-                "params": {
-                    "protocolVersion": "2025-06-18",
-                    "capabilities": {},
-                    "clientInfo": {"name": "raw", "version": "1"},
-                },
-            }
-        )
-        assert r.status_code == 200, r.text
-        self.headers |= {
-            "mcp-session-id": r.headers["mcp-session-id"],
-            "mcp-protocol-version": "2025-06-18",
-        }
-        self.post({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        self.next_id = 1
-
-    def post(self, message: dict[str, Any]) -> httpx.Response:
-        return self.http.post(self.url, headers=self.headers, json=message)
-
-    def call(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        self.next_id += 1
-        r = self.post(
-            {
-                "jsonrpc": "2.0",
-                "id": self.next_id,
-                "method": "tools/call",
-                "params": {"name": tool, "arguments": arguments},
-            }
-        )
-        assert r.status_code == 200, r.text
-        data = [line[5:] for line in r.text.split("\n") if line.startswith("data:")]
-        reply = json.loads(data[-1] if data else r.text)
-        assert "result" in reply, reply
-        return reply["result"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
